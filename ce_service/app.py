@@ -1,0 +1,82 @@
+"""create_app(): routes, lifespan (pool, Redis, optional in-process worker), error mapping, static files."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+
+from arq import Worker, create_pool as create_redis_pool
+from arq.connections import RedisSettings
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from ce_service import __version__
+from ce_service.auth import controllers as auth_routes
+from ce_service.db import create_pool, provide_connection
+from ce_service.errors import EXCEPTION_HANDLERS
+from ce_service.health import health
+from ce_service.jobs import worker_settings
+from ce_service.people import controllers as people_routes
+from ce_service.records import controllers as record_routes
+from ce_service.settings import PWA_DIR, Settings, load_settings
+from ce_service.web import pages
+
+log = logging.getLogger("ce_service")
+
+
+def create_app(settings: Settings, database_url: str, redis_url: str, run_worker: bool = False) -> Litestar:
+    """Build the ASGI app for one database and one Redis; `run_worker` also runs jobs in this process."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.pool = await create_pool(database_url, settings.db_pool_min, settings.db_pool_max)
+        app.state.redis = await create_redis_pool(RedisSettings.from_dsn(redis_url))
+        worker_task = None
+        worker = None
+        if run_worker:
+            worker = Worker(**worker_settings(database_url, redis_url, pool=app.state.pool))
+            worker_task = asyncio.create_task(worker.async_run())
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.close()
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker_task
+            await app.state.redis.aclose()
+            await app.state.pool.close()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            *auth_routes.ROUTES,
+            *people_routes.ROUTES,
+            *record_routes.ROUTES,
+            *pages.ROUTES,
+            create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),
+        ],
+        dependencies={"db": Provide(provide_connection)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        openapi_config=OpenAPIConfig(title="ce-service", version=__version__, path="/schema"),
+        debug=False,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """The factory uvicorn calls in each worker process (`ce-service serve` sets the URLs)."""
+    settings = load_settings()
+    return create_app(
+        settings, settings.database_url, settings.redis_url,
+        run_worker=os.environ.get("CE_INPROCESS_WORKER") == "1",
+    )

@@ -1,0 +1,1 @@
+"""Machine clients (bearer tokens), users (passwords, sessions, CSRF) and the guards by role."""

@@ -1,0 +1,65 @@
+"""Sign in, sign out, who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie, State
+from litestar.di import Provide
+
+from ce_service.auth import service
+from ce_service.auth.guards import SESSION_COOKIE, provide_user, signed_in
+from ce_service.auth.models import User
+from ce_service.auth.secrets import csrf_token
+from ce_service.wire import json_body
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Username (or an ID number for professionals) and password."""
+
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class Me(msgspec.Struct):
+    """The signed-in user, and the CSRF token to send with every write."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    scope: str
+    csrf_token: str
+
+
+def _me(user: User, state: State, token: str) -> Me:
+    return Me(user.id, user.username, user.display_name, user.role, user.scope, csrf_token(state.settings.secret_key, token))
+
+
+@post("/api/v1/auth/login", **json_body(LoginIn), status_code=200)
+async def login(data: LoginIn, db: asyncpg.Connection, state: State) -> Response[Me]:
+    """Check the password and set the session cookie."""
+    settings = state.settings
+    token, user = await service.login(db, data.username, data.password, settings.session_hours)
+    cookie = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=settings.secure_cookies,
+                    max_age=settings.session_hours * 3600, path="/")
+    return Response(_me(user, state, token), cookies=[cookie])
+
+
+@post("/api/v1/auth/logout", guards=[signed_in()], status_code=200)
+async def logout(request: Request, db: asyncpg.Connection) -> Response[dict[str, bool]]:
+    """End the session and clear the cookie."""
+    await service.logout(db, request.state.session_token)
+    return Response({"signed_out": True}, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+
+
+@get("/api/v1/auth/me", guards=[signed_in()], dependencies={"user": Provide(provide_user, sync_to_thread=False)})
+async def me(request: Request, user: User, state: State) -> Me:
+    """Who is signed in."""
+    return _me(user, state, request.state.session_token)
+
+
+ROUTES = [login, logout, me]

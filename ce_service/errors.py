@@ -1,0 +1,161 @@
+"""Domain errors and their single mapping to RFC 9457 problem documents."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger("ce_service.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(msgspec.Struct):
+    """Which field is wrong and why."""
+
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; each maps to one HTTP status."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class BadRequest(DomainError):
+    """The request cannot be read (e.g. malformed JSON)."""
+
+
+class Unauthorized(DomainError):
+    """No credentials, or credentials we do not know."""
+
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(DomainError):
+    """Known credentials that may not do this."""
+
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(DomainError):
+    """Nothing there, or nothing the caller may know exists."""
+
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (e.g. a record already decided)."""
+
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class TooLarge(DomainError):
+    """A body or batch over its limit."""
+
+    status, slug, title = 413, "too-large", "Request too large"
+
+
+class Invalid(DomainError):
+    """Well-formed input that breaks a rule; errors name each field."""
+
+    status, slug, title = 422, "validation", "Validation failed"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> "Invalid":
+        """One wrong field."""
+        return cls(f"{field}: {message}", [FieldError(field, message)])
+
+    @classmethod
+    def of(cls, errors: list[FieldError]) -> "Invalid":
+        """Several wrong fields at once."""
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        return cls(detail, errors)
+
+
+class Unavailable(DomainError):
+    """A dependency (database, Redis) is down; try again later."""
+
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+def problem(status: int, slug: str, title: str, detail: str, errors: list[FieldError] | None = None,
+            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    """Build one problem document response."""
+    body: dict[str, Any] = {"type": f"urn:ce-service:problem:{slug}", "title": title, "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_PATH = re.compile(r" - at `\$(.*)`$")
+
+
+def field_error_from_msgspec(exc: msgspec.ValidationError) -> FieldError:
+    """Turn msgspec's 'Expected `int`, got `str` - at `$.periods[0].from_year`' into a FieldError."""
+    text = str(exc)
+    match = _PATH.search(text)
+    if not match:
+        return FieldError("body", text)
+    path = match.group(1).lstrip(".") or "body"
+    return FieldError(path, text[: match.start()])
+
+
+def _domain(request: Request, exc: DomainError) -> Response:
+    return problem(exc.status, exc.slug, exc.title, exc.detail, exc.errors if isinstance(exc, Invalid) else None)
+
+
+def _schema(request: Request, exc: msgspec.ValidationError) -> Response:
+    error = field_error_from_msgspec(exc)
+    return problem(422, "validation", "Validation failed", f"{error.field}: {error.message}", [error])
+
+
+def _malformed(request: Request, exc: msgspec.DecodeError) -> Response:
+    return problem(400, "malformed-json", "Malformed JSON", f"The body is not valid JSON: {exc}")
+
+
+def _litestar_validation(request: Request, exc: ValidationException) -> Response:
+    # Raised for path and query parameters that do not parse (e.g. year=abc).
+    errors = [FieldError(str(e.get("key", "")), str(e.get("message", ""))) for e in (exc.extra or []) if isinstance(e, dict)]
+    if not errors:
+        return problem(400, "bad-request", "Bad request", str(exc.detail))
+    return problem(422, "validation", "Validation failed", "; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+
+
+def _http(request: Request, exc: HTTPException) -> Response:
+    title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(exc.status_code, "Error")
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 401: "unauthorized", 403: "forbidden"}.get(
+        exc.status_code, "http-error")
+    if exc.status_code >= 500:
+        log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+        return problem(exc.status_code, "server-error", "Server error", "The server could not answer; try again later.")
+    return problem(exc.status_code, slug, title, str(exc.detail), headers=exc.headers)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    # The one place an unforeseen error ends: logged with its trace, answered without it.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "server-error", "Server error", "The server could not answer; the error was logged.")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: _domain,
+    msgspec.ValidationError: _schema,
+    msgspec.DecodeError: _malformed,
+    ValidationException: _litestar_validation,
+    HTTPException: _http,
+    Exception: _unexpected,
+}

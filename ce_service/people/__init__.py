@@ -1,0 +1,1 @@
+"""Persons, their periods of level/workplace/region/unit, units and exemptions."""

@@ -1,0 +1,77 @@
+"""Replacing a person's master data and recording exemptions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+import msgspec
+
+from ce_service.auth.models import ApiClient
+from ce_service.errors import Invalid, NotFound
+from ce_service.identity import mask_national_id, national_id_error
+from ce_service.people import queries as q
+from ce_service.people.schemas import ExemptionIn, ExemptionOut, PeriodIn, PersonIn, PersonOut
+from ce_service.people.validation import exemption_errors, person_errors
+
+
+def check_national_id(national_id: str) -> None:
+    """Raise a 422 naming `national_id` when the ID is malformed or its check character is wrong."""
+    if message := national_id_error(national_id):
+        raise Invalid.field("national_id", message)
+
+
+async def put_person(conn: asyncpg.Connection, client: ApiClient, national_id: str, data: PersonIn) -> tuple[PersonOut, bool]:
+    """Create or replace a person with their periods; returns the stored person and whether it was new."""
+    check_national_id(national_id)
+    series_known = await conn.fetchval(q.SERIES_EXISTS, data.series)
+    if errors := person_errors(data, series_known, date.today().year):
+        raise Invalid.of(errors)
+    async with conn.transaction():
+        person_id = await conn.fetchval(q.INSERT_PERSON, national_id, data.name.strip(), data.series)
+        created = person_id is not None
+        before = None
+        if not created:
+            person_id = await conn.fetchval(q.PERSON_FOR_UPDATE, national_id)
+            before = await _snapshot(conn, person_id)
+            await conn.execute(q.UPDATE_PERSON, person_id, data.name.strip(), data.series)
+            await conn.execute(q.DELETE_PERIODS, person_id)
+        periods = data.periods
+        await conn.execute(
+            q.INSERT_PERIODS, person_id,
+            [p.from_year for p in periods], [p.level for p in periods], [p.workplace for p in periods],
+            [p.region for p in periods], [p.unit for p in periods],
+        )
+        await conn.execute(q.INSERT_HISTORY, person_id, f"client:{client.id}:{client.name}", before,
+                           msgspec.to_builtins(data))
+    return PersonOut(mask_national_id(national_id), data.name.strip(), data.series, list(periods)), created
+
+
+async def get_person(conn: asyncpg.Connection, national_id: str) -> PersonOut:
+    """A stored person with their periods (ID masked)."""
+    check_national_id(national_id)
+    row = await conn.fetchrow(q.PERSON, national_id)
+    if row is None:
+        raise NotFound("No person with this ID number in the registry.")
+    periods = [PeriodIn(r["from_year"], r["level"], r["workplace"], r["region"], r["unit_code"])
+               for r in await conn.fetch(q.PERIODS, row["id"])]
+    return PersonOut(mask_national_id(national_id), row["name"], row["series"], periods)
+
+
+async def add_exemption(conn: asyncpg.Connection, client: ApiClient, national_id: str, data: ExemptionIn) -> ExemptionOut:
+    """Record years in which the requirement does not apply."""
+    check_national_id(national_id)
+    if errors := exemption_errors(data, date.today().year):
+        raise Invalid.of(errors)
+    person_id = await conn.fetchval(q.PERSON_ID, national_id)
+    if person_id is None:
+        raise NotFound("No person with this ID number in the registry.")
+    exemption_id = await conn.fetchval(q.INSERT_EXEMPTION, person_id, data.from_year, data.to_year, data.reason,
+                                       data.note, f"client:{client.id}:{client.name}")
+    return ExemptionOut(exemption_id, mask_national_id(national_id), data.from_year, data.to_year, data.reason, data.note)
+
+
+async def _snapshot(conn: asyncpg.Connection, person_id: int) -> dict:
+    row = await conn.fetchrow(q.PERSON_NAME_SERIES, person_id)
+    periods = [dict(r) for r in await conn.fetch(q.PERIODS, person_id)]
+    return {"name": row["name"], "series": row["series"], "periods": periods}

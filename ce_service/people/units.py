@@ -1,0 +1,27 @@
+"""Employer units (用人单位), managed by administrators."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from ce_service.errors import FieldError, Invalid
+from ce_service.identity import credit_code_error, region_error
+from ce_service.people import queries as q
+
+UNIT_KINDS = ("government", "public_institution", "enterprise", "private", "social_org", "other")
+
+
+async def save_unit(conn: asyncpg.Connection, code: str, name: str, kind: str, region: str, department: str = "") -> None:
+    """Add a unit or update its name, kind, region and department."""
+    errors = []
+    if message := credit_code_error(code):
+        errors.append(FieldError("code", message))
+    if not name.strip():
+        errors.append(FieldError("name", "must not be blank"))
+    if kind not in UNIT_KINDS:
+        errors.append(FieldError("kind", f"must be one of {', '.join(UNIT_KINDS)}"))
+    if message := region_error(region):
+        errors.append(FieldError("region", message))
+    if errors:
+        raise Invalid.of(errors)
+    await conn.execute(q.UPSERT_UNIT, code, name.strip(), kind, region, department.strip())

@@ -1,0 +1,58 @@
+"""SQL for records and their events."""
+
+RECORD_COLUMNS = """
+r.id, r.person_id, r.year, r.category, r.half_hours, r.course_title, r.completed_on, r.provider,
+r.course_code, r.region_earned, r.source, r.status, r.status_reason, r.evidence_ref,
+r.created_at, r.updated_at
+"""
+
+INSERT_RECORD = f"""
+insert into records as r (person_id, year, category, half_hours, course_title, completed_on, provider,
+    course_code, region_earned, evidence_ref, source, status, created_by)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'self', 'draft', $11)
+returning {RECORD_COLUMNS}
+"""
+
+# Locks the row so that two requests on one record are applied one after the other.
+OWN_RECORD_FOR_UPDATE = f"select {RECORD_COLUMNS} from records r where r.id = $1 and r.person_id = $2 for update"
+
+OWN_RECORD = f"select {RECORD_COLUMNS} from records r where r.id = $1 and r.person_id = $2"
+
+UPDATE_CONTENT = f"""
+update records as r set year = $2, category = $3, half_hours = $4, course_title = $5, completed_on = $6,
+    provider = $7, course_code = $8, region_earned = $9, evidence_ref = $10, updated_at = now()
+where r.id = $1
+returning {RECORD_COLUMNS}
+"""
+
+UPDATE_STATUS = f"""
+update records as r set status = $2, updated_at = now(),
+    submitted_at = case when $2 = 'submitted' then now() else r.submitted_at end
+where r.id = $1
+returning {RECORD_COLUMNS}
+"""
+
+INSERT_EVENT = """
+insert into record_events (record_id, actor_kind, actor_id, actor_name, role, scope, action,
+    from_status, to_status, reason, changes)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+"""
+
+EVENTS = """
+select at, action, from_status, to_status, actor_name, role, reason from record_events
+where record_id = $1 order by id
+"""
+
+# Filters are optional: a null parameter matches everything.
+OWN_RECORDS_FILTER = """
+r.person_id = $1 and ($2::smallint is null or r.year = $2) and ($3::text is null or r.status = $3)
+"""
+
+OWN_RECORDS_COUNT = f"select count(*) from records r where {OWN_RECORDS_FILTER}"
+
+OWN_RECORDS_PAGE = f"""
+select {RECORD_COLUMNS} from records r
+where {OWN_RECORDS_FILTER}
+order by r.year desc, r.completed_on desc, r.created_at desc
+limit $4 offset $5
+"""

@@ -1,0 +1,87 @@
+"""Wire types of the professional's records API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from ce_service.wire import Year
+
+Category = Literal["public", "professional"]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+Code = Annotated[str, msgspec.Meta(max_length=64)]
+# Evidence is referenced by the SHA-256 of its content.
+EvidenceRef = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+
+
+class RecordIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new self-logged record (saved as a draft)."""
+
+    year: Year
+    category: Category
+    hours: float
+    course_title: Title
+    completed_on: date
+    provider: Short = ""
+    course_code: Code | None = None
+    region_earned: str | None = None
+    evidence_ref: EvidenceRef | None = None
+
+
+class RecordPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to a draft or returned record; absent fields stay as they are."""
+
+    year: Year | msgspec.UnsetType = msgspec.UNSET
+    category: Category | msgspec.UnsetType = msgspec.UNSET
+    hours: float | msgspec.UnsetType = msgspec.UNSET
+    course_title: Title | msgspec.UnsetType = msgspec.UNSET
+    completed_on: date | msgspec.UnsetType = msgspec.UNSET
+    provider: Short | msgspec.UnsetType = msgspec.UNSET
+    course_code: Code | None | msgspec.UnsetType = msgspec.UNSET
+    region_earned: str | None | msgspec.UnsetType = msgspec.UNSET
+    evidence_ref: EvidenceRef | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class EventOut(msgspec.Struct):
+    """One entry of a record's history."""
+
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    role: str
+    reason: str | None
+
+
+class RecordOut(msgspec.Struct):
+    """A record as its owner sees it."""
+
+    id: str
+    year: int
+    category: str
+    hours: float | int
+    course_title: str
+    completed_on: date
+    provider: str
+    course_code: str | None
+    region_earned: str | None
+    source: str
+    status: str
+    status_reason: str | None
+    evidence_ref: str | None
+    created_at: datetime
+    updated_at: datetime
+    history: list[EventOut] | None = None
+
+
+class RecordPage(msgspec.Struct):
+    """One page of records, newest year first."""
+
+    items: list[RecordOut]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,149 @@
+"""A professional's own records: create, edit, submit, withdraw, list, read with history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from ce_service.auth.models import User
+from ce_service.errors import Conflict, FieldError, Invalid, NotFound
+from ce_service.hours import to_half_hours, to_hours
+from ce_service.records import queries as q
+from ce_service.records.lifecycle import STATUSES, TransitionRefused, next_status
+from ce_service.records.schemas import EventOut, RecordIn, RecordOut, RecordPage, RecordPatch
+from ce_service.records.validation import record_errors
+
+MAX_PAGE = 200
+
+# The content fields a professional may set; all of them are checked again after every edit.
+CONTENT_FIELDS = ("year", "category", "hours", "course_title", "completed_on", "provider", "course_code",
+                  "region_earned", "evidence_ref")
+
+
+def _check_content(content: dict[str, Any], max_hours: int) -> None:
+    errors = record_errors(
+        year=content["year"], category=content["category"], hours=content["hours"],
+        completed_on=content["completed_on"], course_title=content["course_title"],
+        region_earned=content["region_earned"], today=date.today(), max_hours=max_hours,
+    )
+    if errors:
+        raise Invalid.of(errors)
+
+
+def _content_args(content: dict[str, Any]) -> tuple:
+    return (content["year"], content["category"], to_half_hours(content["hours"]), content["course_title"].strip(),
+            content["completed_on"], content["provider"].strip(), content["course_code"], content["region_earned"],
+            content["evidence_ref"])
+
+
+async def _event(conn: asyncpg.Connection, record_id: Any, user: User, action: str, before: str | None, after: str,
+                 reason: str | None = None, changes: dict | None = None) -> None:
+    await conn.execute(q.INSERT_EVENT, record_id, "user", user.id, user.display_name, user.role, user.scope,
+                       action, before, after, reason, changes)
+
+
+def _owner(user: User) -> int:
+    if user.person_id is None:  # guards admit only professionals; this keeps the type honest
+        raise NotFound("No records.")
+    return user.person_id
+
+
+async def create_draft(conn: asyncpg.Connection, user: User, data: RecordIn, max_hours: int) -> RecordOut:
+    """Save a new self-logged record as a draft, with its first event."""
+    content = msgspec.structs.asdict(data)
+    _check_content(content, max_hours)
+    async with conn.transaction():
+        row = await conn.fetchrow(q.INSERT_RECORD, _owner(user), *_content_args(content), user.id)
+        await _event(conn, row["id"], user, "create", None, "draft")
+    return to_out(row)
+
+
+async def edit(conn: asyncpg.Connection, user: User, record_id: str, patch: RecordPatch, max_hours: int) -> RecordOut:
+    """Change a draft or returned record; every field is checked again as a whole."""
+    async with conn.transaction():
+        row = await _own_for_update(conn, user, record_id)
+        status = _transition(row["status"], "edit")
+        content = {f: row[f] for f in CONTENT_FIELDS if f != "hours"}
+        content["hours"] = to_hours(row["half_hours"])
+        changes = {f: v for f, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
+        content.update(changes)
+        _check_content(content, max_hours)
+        updated = await conn.fetchrow(q.UPDATE_CONTENT, row["id"], *_content_args(content))
+        await _event(conn, row["id"], user, "edit", row["status"], status, changes=msgspec.to_builtins(changes))
+    return to_out(updated)
+
+
+async def act(conn: asyncpg.Connection, user: User, record_id: str, action: str) -> RecordOut:
+    """Submit or withdraw one's own record."""
+    async with conn.transaction():
+        row = await _own_for_update(conn, user, record_id)
+        status = _transition(row["status"], action)
+        updated = await conn.fetchrow(q.UPDATE_STATUS, row["id"], status)
+        await _event(conn, row["id"], user, action, row["status"], status)
+    return to_out(updated)
+
+
+async def get_own(conn: asyncpg.Connection, user: User, record_id: str) -> RecordOut:
+    """One of one's own records with its whole history."""
+    row = await conn.fetchrow(q.OWN_RECORD, _record_uuid(record_id), _owner(user))
+    if row is None:
+        raise NotFound("No such record.")
+    history = [EventOut(e["at"], e["action"], e["from_status"], e["to_status"], e["actor_name"], e["role"], e["reason"])
+               for e in await conn.fetch(q.EVENTS, row["id"])]
+    out = to_out(row)
+    out.history = history
+    return out
+
+
+async def list_own(conn: asyncpg.Connection, user: User, year: int | None, status: str | None, limit: int,
+                   offset: int) -> RecordPage:
+    """One page of one's own records, filtered by year and status."""
+    errors = []
+    if status is not None and status not in STATUSES:
+        errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}"))
+    if not 1 <= limit <= MAX_PAGE:
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+    if offset < 0:
+        errors.append(FieldError("offset", "must not be negative"))
+    if year is not None and not 1950 <= year <= 2200:
+        errors.append(FieldError("year", "must be between 1950 and 2200"))
+    if errors:
+        raise Invalid.of(errors)
+    person_id = _owner(user)
+    total = await conn.fetchval(q.OWN_RECORDS_COUNT, person_id, year, status)
+    rows = await conn.fetch(q.OWN_RECORDS_PAGE, person_id, year, status, limit, offset)
+    return RecordPage([to_out(r) for r in rows], total, limit, offset)
+
+
+def to_out(row: asyncpg.Record) -> RecordOut:
+    """A record row as its owner sees it."""
+    return RecordOut(
+        str(row["id"]), row["year"], row["category"], to_hours(row["half_hours"]), row["course_title"],
+        row["completed_on"], row["provider"], row["course_code"], row["region_earned"], row["source"],
+        row["status"], row["status_reason"], row["evidence_ref"], row["created_at"], row["updated_at"],
+    )
+
+
+async def _own_for_update(conn: asyncpg.Connection, user: User, record_id: str) -> asyncpg.Record:
+    row = await conn.fetchrow(q.OWN_RECORD_FOR_UPDATE, _record_uuid(record_id), _owner(user))
+    if row is None:
+        raise NotFound("No such record.")
+    return row
+
+
+def _transition(current: str, action: str) -> str:
+    try:
+        return next_status(current, action)
+    except TransitionRefused as exc:
+        raise Conflict(str(exc).capitalize() + ".") from None
+
+
+def _record_uuid(record_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(record_id)
+    except ValueError:
+        raise NotFound("No such record.") from None

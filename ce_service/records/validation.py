@@ -1,0 +1,37 @@
+"""Checks of a record's content, shared by every way hours arrive: pure, no I/O."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ce_service.errors import FieldError
+from ce_service.hours import half_hours_error
+from ce_service.identity import region_error
+
+CATEGORIES = ("public", "professional")
+MAX_TITLE = 200
+
+
+def record_errors(
+    *, year: int, category: str, hours: float, completed_on: date, course_title: str,
+    region_earned: str | None, today: date, max_hours: int,
+) -> list[FieldError]:
+    """Every problem with a record's content, each naming its field."""
+    errors: list[FieldError] = []
+    if year > today.year:
+        errors.append(FieldError("year", f"must not be in the future (this year is {today.year})"))
+    if category not in CATEGORIES:
+        errors.append(FieldError("category", "must be public or professional"))
+    if message := half_hours_error(hours, max_hours):
+        errors.append(FieldError("hours", message))
+    if completed_on.year != year:
+        errors.append(FieldError("completed_on", f"must be inside the record's year {year}"))
+    elif completed_on > today:
+        errors.append(FieldError("completed_on", "must not be in the future"))
+    if not course_title.strip():
+        errors.append(FieldError("course_title", "must not be blank"))
+    elif len(course_title) > MAX_TITLE:
+        errors.append(FieldError("course_title", f"must be at most {MAX_TITLE} characters"))
+    if region_earned is not None and (message := region_error(region_earned)):
+        errors.append(FieldError("region_earned", message))
+    return errors

@@ -1,0 +1,134 @@
+"""One frozen Settings object, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = ROOT / "migrations"
+PWA_DIR = ROOT / "pwa"
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment, documented in the README."""
+
+    # postgresql://… ; empty means: start an embedded PostgreSQL in data_dir.
+    database_url: str = ""
+    # redis://… or unix:///path ; empty means: start an embedded Redis in data_dir.
+    redis_url: str = ""
+    # Where the embedded servers, evidence files and the generated secret key live.
+    data_dir: Path = field(default_factory=lambda: Path(".ce-data").resolve())
+    # Keys the CSRF tokens of sessions; outside production it defaults to data_dir/secret.key.
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    # "development" relaxes the Secure flag on cookies (plain http on localhost).
+    environment: str = "development"
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    # Largest request body accepted, in bytes (larger: 413).
+    max_body_bytes: int = 2_000_000
+    # Largest hours a single record may carry (a whole course, not a year).
+    max_hours_per_record: int = 200
+    session_hours: int = 12
+
+    @property
+    def embedded_db(self) -> bool:
+        """True when no database URL is configured."""
+        return not self.database_url
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when no Redis URL is configured."""
+        return not self.redis_url
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry the Secure flag everywhere but in development."""
+        return self.environment != "development"
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value} is outside {low}..{high}")
+    return value
+
+
+def _local_secret_key(data_dir: Path) -> str:
+    """Outside production, a key generated once and kept in the data dir, shared by every process."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process is writing it at this moment
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
+    for _ in range(50):
+        if key := path.read_text().strip():
+            return key
+        time.sleep(0.02)
+    raise SettingsError(f"{path} is empty: delete it or set CE_SECRET_KEY")
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read Settings from the environment, failing fast with a message that names the variable."""
+    env = dict(os.environ if env is None else env)
+    database_url = env.get("CE_DATABASE_URL", "").strip()
+    if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("CE_DATABASE_URL must start with postgresql:// (or be unset for the embedded database)")
+    redis_url = env.get("CE_REDIS_URL", "").strip()
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("CE_REDIS_URL must start with redis://, rediss:// or unix:// (or be unset for the embedded Redis)")
+    log_level = env.get("CE_LOG_LEVEL", "INFO").strip().upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"CE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    environment = env.get("CE_ENV", "development").strip()
+    if environment not in ("development", "production", "test"):
+        raise SettingsError("CE_ENV must be development, production or test")
+    data_dir = Path(env.get("CE_DATA_DIR", "").strip() or ".ce-data").resolve()
+    secret_key = env.get("CE_SECRET_KEY", "").strip()
+    if environment == "production" and len(secret_key) < 32:
+        raise SettingsError("CE_SECRET_KEY must be set to at least 32 characters in production")
+    if not secret_key:
+        secret_key = _local_secret_key(data_dir)
+    pool_min = _int(env, "CE_DB_POOL_MIN", 2, 1, 200)
+    pool_max = _int(env, "CE_DB_POOL_MAX", 10, 1, 500)
+    if pool_max < pool_min:
+        raise SettingsError("CE_DB_POOL_MAX must be at least CE_DB_POOL_MIN")
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        data_dir=data_dir,
+        secret_key=secret_key,
+        host=env.get("CE_HOST", "127.0.0.1").strip(),
+        port=_int(env, "CE_PORT", 8000, 1, 65535),
+        log_level=log_level,
+        environment=environment,
+        db_pool_min=pool_min,
+        db_pool_max=pool_max,
+        max_body_bytes=_int(env, "CE_MAX_BODY_BYTES", 2_000_000, 1_000, 200_000_000),
+        max_hours_per_record=_int(env, "CE_MAX_HOURS_PER_RECORD", 200, 1, 2000),
+        session_hours=_int(env, "CE_SESSION_HOURS", 12, 1, 24 * 30),
+    )

@@ -1,0 +1,36 @@
+"""Strict JSON bodies: decoded by msgspec with no type coercion, errors mapped by errors.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar.dto import MsgspecDTO
+
+from ce_service.errors import BadRequest
+
+# Reusable constraints for wire types.
+Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Text2000 = Annotated[str, msgspec.Meta(max_length=2000)]
+Year = Annotated[int, msgspec.Meta(ge=1950, le=2200)]
+
+
+class StrictDTO(MsgspecDTO):
+    """Decodes a request body with msgspec in strict mode ("12" is not a number here)."""
+
+    _decoders: dict[type, msgspec.json.Decoder] = {}
+
+    def decode_bytes(self, value: bytes) -> Any:
+        """Decode and validate the body; msgspec errors become 400/422 problem documents."""
+        decoder = self._decoders.get(self.model_type)
+        if decoder is None:
+            decoder = self._decoders[self.model_type] = msgspec.json.Decoder(self.model_type, strict=True)
+        try:
+            return decoder.decode(value)
+        except UnicodeDecodeError as exc:
+            raise BadRequest(f"The body is not valid UTF-8 (byte {exc.start}).") from None
+
+
+def json_body(model: type) -> dict[str, Any]:
+    """Route-decorator arguments that make `data: model` strict (and keep it in the OpenAPI document)."""
+    return {"dto": StrictDTO[model], "return_dto": None}
