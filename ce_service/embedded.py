@@ -39,6 +39,7 @@ def start_postgres(data_dir: Path) -> tuple[str, Any]:
             "CE_DATABASE_URL is not set and pgserver is not installed: pip install 'ce-service[embedded]'"
         ) from exc
     data_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_pid_file(data_dir / "pg")
     # pgserver reuses a server that is already running on this directory (another ce-service
     # process), restarts one whose postmaster.pid is stale, and stops it when the last user exits.
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
@@ -46,6 +47,31 @@ def start_postgres(data_dir: Path) -> tuple[str, Any]:
     if "(1 row)" not in exists:
         server.psql(f"create database {DATABASE_NAME};")
     return server.get_uri(DATABASE_NAME), server
+
+
+def _remove_stale_pid_file(pgdata: Path) -> None:
+    """Delete postmaster.pid when the process it names is gone or a zombie.
+
+    pgserver and PostgreSQL both treat a zombie (a killed server whose parent never reaped it, as
+    happens in containers without an init) as alive and refuse to start; a dead server is safe to replace.
+    """
+    import psutil  # installed with pgserver
+
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+        pid, port, socket_dir = int(lines[0]), lines[3].strip(), Path(lines[4].strip())
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        alive = False
+    if not alive:
+        log.warning("PostgreSQL in %s was not shut down cleanly (pid %d is gone); starting it again", pgdata, pid)
+        # The socket's lock file names the dead server too, and PostgreSQL would refuse to start.
+        for leftover in (socket_dir / f".s.PGSQL.{port}.lock", socket_dir / f".s.PGSQL.{port}", pid_file):
+            leftover.unlink(missing_ok=True)
 
 
 def start_redis(data_dir: Path) -> tuple[str, Any]:

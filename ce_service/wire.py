@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar.dto import MsgspecDTO
+from litestar.typing import FieldDefinition
 
 from ce_service.errors import BadRequest
 
@@ -29,6 +30,12 @@ class StrictDTO(MsgspecDTO):
             return decoder.decode(value)
         except UnicodeDecodeError as exc:
             raise BadRequest(f"The body is not valid UTF-8 (byte {exc.start}).") from None
+
+
+    @classmethod
+    def create_openapi_schema(cls, field_definition: FieldDefinition, handler_id: str, schema_creator: Any) -> Any:
+        """Document the model itself, exactly as a handler without a DTO would."""
+        return schema_creator.for_field_definition(FieldDefinition.from_annotation(cls.model_type))
 
 
 def json_body(model: type) -> dict[str, Any]:

@@ -123,5 +123,5 @@ def settings(servers: TestServers):
 async def api(servers: TestServers, database_url: str, settings) -> AsyncIterator[AsyncTestClient]:
     """An HTTP client talking to the whole app, wired to the test's database and the test Redis."""
     app = create_app(settings, database_url, servers.redis_url)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
         yield client

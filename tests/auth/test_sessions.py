@@ -1,0 +1,73 @@
+"""Sign-in with a password, the session cookie, CSRF on writes, sign-out."""
+
+from __future__ import annotations
+
+from tests.builders import PASSWORD, national_id, person, sign_in, user
+
+
+async def test_login_me_logout(api, db):
+    pid = await person(db)
+    await user(db, "zhangsan", "professional", person_id=pid)
+    login = await api.post("/api/v1/auth/login", json={"username": "zhangsan", "password": PASSWORD})
+    assert login.status_code == 200
+    cookie = login.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax") and "Secure" in cookie
+    me = await api.get("/api/v1/auth/me")
+    assert me.status_code == 200
+    assert me.json()["role"] == "professional" and me.json()["csrf_token"] == login.json()["csrf_token"]
+    # Only the hash of the session token is stored.
+    stored = await db.fetchval("select token_hash from sessions")
+    assert len(stored) == 32 and api.cookies["ce_session"].encode() not in stored
+    out = await api.post("/api/v1/auth/logout", headers={"X-CSRF-Token": me.json()["csrf_token"]})
+    assert out.status_code == 200
+    api.cookies.clear()
+    assert (await api.get("/api/v1/auth/me")).status_code == 401
+    assert await db.fetchval("select count(*) from sessions") == 0
+
+
+async def test_professional_can_sign_in_with_id_number(api, db):
+    nid = national_id(77)
+    pid = await person(db, nid)
+    await user(db, "lisi", "professional", person_id=pid)
+    response = await api.post("/api/v1/auth/login", json={"username": nid, "password": PASSWORD})
+    assert response.status_code == 200 and response.json()["username"] == "lisi"
+
+
+async def test_wrong_password_and_unknown_user_look_the_same(api, db):
+    await user(db, "admin", "admin")
+    wrong = await api.post("/api/v1/auth/login", json={"username": "admin", "password": "nope-nope"})
+    unknown = await api.post("/api/v1/auth/login", json={"username": "ghost", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+async def test_disabled_user_cannot_sign_in(api, db):
+    await user(db, "gone", "admin")
+    await db.execute("update users set disabled_at = now()")
+    response = await api.post("/api/v1/auth/login", json={"username": "gone", "password": PASSWORD})
+    assert response.status_code == 401
+
+
+async def test_cookie_write_without_csrf_is_403(api, db):
+    pid = await person(db)
+    await user(db, "zhangsan", "professional", person_id=pid)
+    await sign_in(api, "zhangsan")
+    body = {"year": 2023, "category": "public", "hours": 3, "course_title": "专题", "completed_on": "2023-05-01"}
+    assert (await api.post("/api/v1/me/records", json=body)).status_code == 403
+    assert (await api.post("/api/v1/me/records", json=body, headers={"X-CSRF-Token": "0" * 64})).status_code == 403
+    assert await db.fetchval("select count(*) from records") == 0
+
+
+async def test_expired_session_is_401(api, db):
+    pid = await person(db)
+    await user(db, "zhangsan", "professional", person_id=pid)
+    await sign_in(api, "zhangsan")
+    await db.execute("update sessions set expires_at = now() - interval '1 second'")
+    assert (await api.get("/api/v1/auth/me")).status_code == 401
+
+
+async def test_login_body_is_validated(api):
+    response = await api.post("/api/v1/auth/login", json={"username": "x"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
+    assert "password" in response.json()["errors"][0]["message"]

@@ -1,0 +1,114 @@
+"""The command as an operator runs it: embedded PostgreSQL and Redis from an empty data dir and again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import UNIT, national_id
+
+
+def run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `ce-service ARGS` with only the data dir configured (no database or Redis URL)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CE_")}
+    env["CE_DATA_DIR"] = str(data_dir)
+    result = subprocess.run([sys.executable, "-m", "ce_service", *args], env=env, capture_output=True, text=True,
+                            timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_starts_from_empty_then_from_existing_data_dir(tmp_path: Path):
+    data = tmp_path / "data"
+    first = run(data, "clients", "create", "--name", "人社系统", "--kind", "hr_system")
+    token = first.stdout.strip().splitlines()[-1]
+    assert token.startswith("ce_") and len(token) > 40
+    assert "embedded PostgreSQL" in first.stderr and "embedded Redis" in first.stderr
+    assert (data / "pg" / "PG_VERSION").exists()
+
+    second = run(data, "clients", "list")
+    assert "人社系统" in second.stdout and token not in second.stdout
+    assert "applied migrations" not in second.stderr  # already up to date
+
+
+def test_recovers_from_a_killed_database_server(tmp_path: Path):
+    data = tmp_path / "data"
+    run(data, "migrate")
+    # Hold the server from a process that is then killed without cleaning up, then kill the server itself.
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from ce_service.embedded import start_postgres;"
+        f"start_postgres(Path({str(data)!r})); print('up', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "up"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    pid = int((data / "pg" / "postmaster.pid").read_text().split()[0])
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    # A stale postmaster.pid is left behind; the next command starts the server again.
+    result = run(data, "clients", "create", "--name", "after crash", "--kind", "provider")
+    assert result.stdout.strip().splitlines()[-1].startswith("ce_")
+
+
+def test_bad_configuration_fails_fast_with_a_clear_message(tmp_path: Path):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CE_")}, "CE_PORT": "eighty"}
+    result = subprocess.run([sys.executable, "-m", "ce_service", "migrate"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2 and "CE_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_reports_bad_input_without_a_trace(tmp_path: Path):
+    result = run(tmp_path / "data", "users", "create", "--username", "u", "--role", "unit_reviewer",
+                 "--password", "long-enough-pw", "--unit", "91522601700000000X", check=False)
+    assert result.returncode == 1 and "unit: check character" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_with_commands_from_another_process(tmp_path: Path):
+    data = tmp_path / "data"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CE_")}
+    env["CE_DATA_DIR"] = str(data)
+    server = subprocess.Popen([sys.executable, "-m", "ce_service", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("serve did not come up")
+        assert httpx.get(base + "/health").json() == {"status": "ok", "database": "ok", "redis": "ok"}
+        token = run(data, "clients", "create", "--name", "hr", "--kind", "hr_system").stdout.strip().splitlines()[-1]
+        nid = national_id(5)
+        body = {"name": "王五", "series": "health", "periods": [
+            {"from_year": 2018, "level": "intermediate", "workplace": "grassroots", "region": "522601", "unit": UNIT}]}
+        response = httpx.put(f"{base}/api/v1/persons/{nid}", json=body, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 201, response.text
+        schema = httpx.get(base + "/schema/openapi.json").json()
+        assert "/api/v1/persons/{national_id}" in schema["paths"]
+        page = httpx.get(base + "/")
+        assert page.status_code == 200 and "继续教育" in page.text
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
