@@ -102,6 +102,14 @@ def test_serve_with_commands_from_another_process(tmp_path: Path):
             {"from_year": 2018, "level": "intermediate", "workplace": "grassroots", "region": "522601", "unit": UNIT}]}
         response = httpx.put(f"{base}/api/v1/persons/{nid}", json=body, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 201, response.text
+        env_pw = {**env, "CE_DATA_DIR": str(data)}
+        created = subprocess.run(
+            [sys.executable, "-m", "ce_service", "users", "create", "--username", "wangwu", "--role", "professional",
+             "--national-id", nid, "--password-stdin"], input="a-long-password\n", env=env_pw, capture_output=True,
+            text=True, timeout=60)
+        assert created.returncode == 0, created.stderr
+        login = httpx.post(base + "/api/v1/auth/login", json={"username": nid, "password": "a-long-password"})
+        assert login.status_code == 200 and login.json()["role"] == "professional"
         schema = httpx.get(base + "/schema/openapi.json").json()
         assert "/api/v1/persons/{national_id}" in schema["paths"]
         page = httpx.get(base + "/")
