@@ -18,12 +18,18 @@ from litestar.static_files import create_static_files_router
 
 from ce_service import __version__
 from ce_service.auth import controllers as auth_routes
+from ce_service.auth.service import ClientCache
+from ce_service.compliance import controllers as compliance_routes
+from ce_service.compliance import queries as compliance_queries
+from ce_service.compliance.receipts import load_signer
+from ce_service.intake import hr_controllers as hr_routes
 from ce_service.db import create_pool, provide_connection
 from ce_service.errors import EXCEPTION_HANDLERS
 from ce_service.health import health
 from ce_service.jobs import worker_settings
 from ce_service.people import controllers as people_routes
 from ce_service.records import controllers as record_routes
+from ce_service.rules.store import RuleBookCache
 from ce_service.settings import PWA_DIR, Settings, load_settings
 from ce_service.web import pages
 
@@ -38,6 +44,11 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         app.state.settings = settings
         app.state.pool = await create_pool(database_url, settings.db_pool_min, settings.db_pool_max)
         app.state.redis = await create_redis_pool(RedisSettings.from_dsn(redis_url))
+        app.state.clients = ClientCache(settings.client_cache_seconds)
+        app.state.rules = RuleBookCache()
+        app.state.signer = load_signer(settings.signing_key_file)
+        async with app.state.pool.acquire() as conn:
+            await conn.execute(compliance_queries.REGISTER_KEY, app.state.signer.kid, app.state.signer.public_key)
         worker_task = None
         worker = None
         if run_worker:
@@ -60,6 +71,8 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *auth_routes.ROUTES,
             *people_routes.ROUTES,
             *record_routes.ROUTES,
+            *compliance_routes.ROUTES,
+            *hr_routes.ROUTES,
             *pages.ROUTES,
             create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),
         ],

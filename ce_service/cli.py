@@ -8,11 +8,13 @@ import getpass
 import logging
 import os
 import sys
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 
+from ce_service.db import init_connection
 from ce_service.embedded import EmbeddedUnavailable, Services, resolve_services
 from ce_service.errors import DomainError
 from ce_service.migrate import MigrationError, migrate, pending_migrations
@@ -37,14 +39,25 @@ def _services(settings: Settings) -> Services:
     services = resolve_services(settings.database_url, settings.redis_url, settings.data_dir)
     log.info(services.description)
     if settings.embedded_db:
-        applied = asyncio.run(migrate(services.database_url))
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
+        _migrate_and_ship_rules(services.database_url)
     return services
+
+
+def _migrate_and_ship_rules(database_url: str) -> list[str]:
+    """Apply pending migrations, then load any shipped rule set the database has never seen."""
+    from ce_service.rules.store import ensure_shipped_rule_sets
+
+    applied = asyncio.run(migrate(database_url))
+    if applied:
+        log.info("applied migrations: %s", ", ".join(applied))
+    for loaded in asyncio.run(_with_connection(database_url, ensure_shipped_rule_sets)):
+        log.info("loaded rule set %s version %d: %s", loaded.name, loaded.version, ", ".join(loaded.rules))
+    return applied
 
 
 async def _with_connection(database_url: str, work: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
     conn = await asyncpg.connect(database_url)
+    await init_connection(conn)
     try:
         return await work(conn)
     finally:
@@ -54,7 +67,7 @@ async def _with_connection(database_url: str, work: Callable[[asyncpg.Connection
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     """Apply pending migrations."""
     services = resolve_services(settings.database_url, settings.redis_url, settings.data_dir)
-    applied = asyncio.run(migrate(services.database_url))
+    applied = _migrate_and_ship_rules(services.database_url)
     print("applied: " + ", ".join(applied) if applied else "the database is up to date")
 
 
@@ -172,6 +185,39 @@ def cmd_units_add(settings: Settings, args: argparse.Namespace) -> None:
     print(f"saved unit {args.code} ({args.name})")
 
 
+def cmd_rules_load(settings: Settings, args: argparse.Namespace) -> None:
+    """Check a rule-set file and store it as the new version in force."""
+    from ce_service.rules.loader import RuleSetInvalid
+    from ce_service.rules.store import load_rule_set
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from None
+    services = _services(settings)
+    try:
+        loaded = asyncio.run(_with_connection(
+            services.database_url, lambda conn: load_rule_set(conn, text, f"cli:{getpass.getuser()}:{path.name}")))
+    except RuleSetInvalid as exc:
+        lines = "\n".join(f"  {path.name}: {p}" for p in exc.problems)
+        raise CommandError(f"{path.name} has {len(exc.problems)} problem(s); nothing was loaded:\n{lines}") from None
+    if loaded.unchanged:
+        print(f"rule set {loaded.name} version {loaded.version} already holds exactly this file; nothing to do")
+    else:
+        print(f"loaded rule set {loaded.name} version {loaded.version}: {', '.join(loaded.rules)}")
+
+
+def cmd_rules_list(settings: Settings, args: argparse.Namespace) -> None:
+    """List every version of every rule set; the newest of each name is in force."""
+    from ce_service.rules import queries
+
+    services = _services(settings)
+    rows = asyncio.run(_with_connection(services.database_url, lambda conn: conn.fetch(queries.LIST_RULE_SETS)))
+    for r in rows:
+        print(f"{r['name']:<12} v{r['version']:<3} {r['loaded_at']:%Y-%m-%d %H:%M}  {r['loaded_by']:<28} {r['title']}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one sub-command per job."""
     parser = argparse.ArgumentParser(prog="ce-service", description="继续教育学时登记与达标查询服务 (ce-service)")
@@ -213,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--unit", help="unit_reviewer: the unit's credit code")
     ucreate.add_argument("--region", help="hr_reviewer/health_reviewer: region prefix (52, 5226, 522601)")
     ucreate.set_defaults(run=cmd_users_create)
+
+    rules = sub.add_parser("rules", help="yearly requirements as data").add_subparsers(dest="action", required=True)
+    rload = rules.add_parser("load", help="check a rule-set file (TOML) and put it in force as a new version")
+    rload.add_argument("file")
+    rload.set_defaults(run=cmd_rules_load)
+    rules.add_parser("list", help="list rule-set versions").set_defaults(run=cmd_rules_list)
 
     units = sub.add_parser("units", help="employer units").add_subparsers(dest="action", required=True)
     uadd = units.add_parser("add", help="add or update a unit")

@@ -92,13 +92,24 @@ class Unavailable(DomainError):
     status, slug, title = 503, "unavailable", "Service unavailable"
 
 
-def problem(status: int, slug: str, title: str, detail: str, errors: list[FieldError] | None = None,
-            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
-    """Build one problem document response."""
+def problem_body(status: int, slug: str, title: str, detail: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
+    """One RFC 9457 problem document."""
     body: dict[str, Any] = {"type": f"urn:ce-service:problem:{slug}", "title": title, "status": status, "detail": detail}
     if errors is not None:
         body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return body
+
+
+def problem_of(exc: DomainError) -> dict[str, Any]:
+    """The problem document of a domain error (as a response body, or inside a batch answer)."""
+    return problem_body(exc.status, exc.slug, exc.title, exc.detail, exc.errors if isinstance(exc, Invalid) else None)
+
+
+def problem(status: int, slug: str, title: str, detail: str, errors: list[FieldError] | None = None,
+            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    """Build one problem document response."""
+    return Response(problem_body(status, slug, title, detail, errors), status_code=status, media_type=PROBLEM_JSON,
+                    headers=headers)
 
 
 _PATH = re.compile(r" - at `\$(.*)`$")
@@ -115,7 +126,7 @@ def field_error_from_msgspec(exc: msgspec.ValidationError) -> FieldError:
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
-    return problem(exc.status, exc.slug, exc.title, exc.detail, exc.errors if isinstance(exc, Invalid) else None)
+    return Response(problem_of(exc), status_code=exc.status, media_type=PROBLEM_JSON)
 
 
 def _schema(request: Request, exc: msgspec.ValidationError) -> Response:

@@ -23,6 +23,7 @@ from ce_service.app import create_app
 from ce_service.db import init_connection
 from ce_service.embedded import start_postgres, start_redis
 from ce_service.migrate import migrate
+from ce_service.rules.store import ensure_shipped_rule_sets
 from ce_service.settings import load_settings
 
 
@@ -70,6 +71,12 @@ def servers() -> Iterator[TestServers]:
         finally:
             await conn.close()
         await migrate(database_url_for(admin_url, template))
+        conn = await asyncpg.connect(database_url_for(admin_url, template))
+        await init_connection(conn)
+        try:
+            await ensure_shipped_rule_sets(conn)
+        finally:
+            await conn.close()
 
     asyncio.run(make_template())
     yield TestServers(admin_url, template, redis_url, data_dir)

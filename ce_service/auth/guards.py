@@ -35,8 +35,7 @@ def machine_client(*kinds: str) -> Guard:
         token = bearer_token(connection)
         if token is None:
             raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
-        async with connection.app.state.pool.acquire() as conn:
-            client = await service.client_for_token(conn, token)
+        client = await connection.app.state.clients.client(connection.app.state.pool, token)
         if client is None:
             raise Unauthorized("Unknown or revoked API token.")
         if client.kind not in kinds:

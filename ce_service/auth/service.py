@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import asyncpg
 
 from ce_service.auth import queries as q
@@ -34,6 +36,32 @@ async def client_for_token(conn: asyncpg.Connection, token: str) -> ApiClient | 
     """The active client holding this bearer token, if any."""
     row = await conn.fetchrow(q.CLIENT_BY_TOKEN, token_hash(token))
     return ApiClient(row["id"], row["name"], row["kind"], list(row["regions"])) if row else None
+
+
+class ClientCache:
+    """Token -> client for `seconds`, so a burst of machine requests costs one lookup per token.
+
+    A revoked token keeps working in a process for at most `seconds` after revocation.
+    """
+
+    def __init__(self, seconds: float, max_entries: int = 10_000) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, ApiClient | None]] = {}
+
+    async def client(self, conn_source, token: str) -> ApiClient | None:
+        """The client for a token, from the cache or looked up with a connection from `conn_source` (a pool)."""
+        now = time.monotonic()
+        hit = self._entries.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        async with conn_source.acquire() as conn:
+            client = await client_for_token(conn, token)
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # crude but bounded; refilled within one burst
+        if self.seconds > 0:
+            self._entries[token] = (now + self.seconds, client)
+        return client
 
 
 async def create_user(

@@ -56,3 +56,24 @@ where {OWN_RECORDS_FILTER}
 order by r.year desc, r.completed_on desc, r.created_at desc
 limit $4 offset $5
 """
+
+MACHINE_COLUMNS = f"""
+{RECORD_COLUMNS}, r.external_id, r.registered_at, r.revoked_at,
+(select p.national_id from persons p where p.id = r.person_id) as national_id,
+(select pp.region from person_periods pp where pp.person_id = r.person_id and pp.from_year <= r.year
+ order by pp.from_year desc limit 1) as person_region
+"""
+
+RECORD_FOR_UPDATE = f"select {MACHINE_COLUMNS} from records r where r.id = $1 for update"
+
+REVOKE = f"""
+update records as r set status = 'revoked', status_reason = $2, revoked_at = now(), updated_at = now()
+where r.id = $1
+returning {MACHINE_COLUMNS}
+"""
+
+INSERT_EVENT_NOW = """
+insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
+    from_status, to_status, reason)
+values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10)
+"""

@@ -85,3 +85,23 @@ class RecordPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
+
+
+class MachineRecordOut(msgspec.Struct):
+    """A record as a machine client sees it (ID number masked)."""
+
+    id: str
+    external_id: str | None
+    national_id: str
+    year: int
+    category: str
+    hours: float | int
+    course_title: str
+    course_code: str | None
+    completed_on: date
+    region_earned: str | None
+    source: str
+    status: str
+    status_reason: str | None
+    registered_at: datetime | None
+    revoked_at: datetime | None

@@ -89,7 +89,7 @@ async def act(conn: asyncpg.Connection, user: User, record_id: str, action: str)
 
 async def get_own(conn: asyncpg.Connection, user: User, record_id: str) -> RecordOut:
     """One of one's own records with its whole history."""
-    row = await conn.fetchrow(q.OWN_RECORD, _record_uuid(record_id), _owner(user))
+    row = await conn.fetchrow(q.OWN_RECORD, record_uuid(record_id), _owner(user))
     if row is None:
         raise NotFound("No such record.")
     history = [EventOut(e["at"], e["action"], e["from_status"], e["to_status"], e["actor_name"], e["role"], e["reason"])
@@ -129,7 +129,7 @@ def to_out(row: asyncpg.Record) -> RecordOut:
 
 
 async def _own_for_update(conn: asyncpg.Connection, user: User, record_id: str) -> asyncpg.Record:
-    row = await conn.fetchrow(q.OWN_RECORD_FOR_UPDATE, _record_uuid(record_id), _owner(user))
+    row = await conn.fetchrow(q.OWN_RECORD_FOR_UPDATE, record_uuid(record_id), _owner(user))
     if row is None:
         raise NotFound("No such record.")
     return row
@@ -142,7 +142,8 @@ def _transition(current: str, action: str) -> str:
         raise Conflict(str(exc).capitalize() + ".") from None
 
 
-def _record_uuid(record_id: str) -> uuid.UUID:
+def record_uuid(record_id: str) -> uuid.UUID:
+    """A record id from a path, or 404 when it cannot be one."""
     try:
         return uuid.UUID(record_id)
     except ValueError:

@@ -1,0 +1,1 @@
+"""The compliance API review systems ask at declaration time, with signed receipts."""

@@ -1,0 +1,38 @@
+"""SQL for compliance answers: one statement fetches everything the verdict needs for many people.
+
+Each person comes back as one row with periods, exemptions and records as JSON text, decoded by
+msgspec. At the current instant a record's status column is all we need; for a past instant the
+record's events up to that instant are fetched instead.
+"""
+
+_PERSON_PARTS = """
+p.id, p.national_id, p.name, p.series,
+coalesce((select json_agg(json_build_array(pp.from_year, pp.level, pp.workplace, pp.region) order by pp.from_year)
+          from person_periods pp where pp.person_id = p.id), '[]')::text as periods,
+coalesce((select json_agg(json_build_array(x.from_year, x.to_year, x.reason, x.note, x.created_at) order by x.id)
+          from exemptions x where x.person_id = p.id and x.from_year <= $3 and x.to_year >= $2), '[]')::text as exemptions,
+"""
+
+# Records whose status now may count: registered (counted) or waiting for a decision (pending).
+_RECORDS_NOW = """
+coalesce((select json_agg(json_build_array(r.year, r.category, r.half_hours, r.region_earned, r.status))
+          from records r where r.person_id = p.id and r.year between $2 and $3
+          and r.status in ('registered', 'submitted', 'unit_approved')), '[]')::text as records
+"""
+
+# Every record of those years with its events up to the instant $4.
+_RECORDS_AS_OF = """
+coalesce((select json_agg(json_build_array(r.year, r.category, r.half_hours, r.region_earned,
+              (select json_agg(json_build_array(e.at, e.to_status) order by e.id)
+               from record_events e where e.record_id = r.id and e.at <= $4)))
+          from records r where r.person_id = p.id and r.year between $2 and $3
+          and r.created_at <= $4), '[]')::text as records
+"""
+
+PEOPLE_NOW = f"select {_PERSON_PARTS} {_RECORDS_NOW} from persons p where p.national_id = any($1::bpchar[])"
+
+PEOPLE_AS_OF = f"select {_PERSON_PARTS} {_RECORDS_AS_OF} from persons p where p.national_id = any($1::bpchar[])"
+
+KEYS = "select kid, algorithm, public_key, first_used_at from signing_keys order by first_used_at"
+
+REGISTER_KEY = "insert into signing_keys (kid, public_key) values ($1, $2) on conflict (kid) do nothing"

@@ -1,0 +1,132 @@
+"""Wire types of the compliance API, as the interface agreement fixes them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from ce_service.wire import Year
+
+MAX_BATCH = 1000
+MAX_YEARS = 10
+
+Number = float | int
+
+
+class HoursOut(msgspec.Struct):
+    """Hours by category and in total."""
+
+    public: Number
+    professional: Number
+    total: Number
+
+
+class ShortfallOut(msgspec.Struct):
+    """How many hours are missing, in total and of professional subjects."""
+
+    total: Number
+    professional: Number
+
+
+class ExemptionOut(msgspec.Struct):
+    """Why a year is exempt."""
+
+    reason: str
+    note: str
+
+
+class NotCountedOut(msgspec.Struct):
+    """Registered hours that do not count under the year's rule, and why."""
+
+    public: Number
+    professional: Number
+    total: Number
+    reason: str
+
+
+class YearOut(msgspec.Struct, omit_defaults=True):
+    """The verdict of one year."""
+
+    year: int
+    status: str
+    rule: str | None
+    level: str | None
+    workplace: str | None
+    required_hours: Number
+    required_professional_hours: Number
+    registered: HoursOut
+    pending: HoursOut
+    shortfall: ShortfallOut
+    region: str | None = None
+    rule_set: str | None = None
+    exemption: ExemptionOut | None = None
+    not_counted: NotCountedOut | None = None
+
+
+class PersonRef(msgspec.Struct):
+    """Who the answer is about (the ID number masked)."""
+
+    national_id: str
+    name: str
+    series: str
+
+
+class Receipt(msgspec.Struct):
+    """An Ed25519 signature over the canonical encoding of the answer without this field."""
+
+    alg: str
+    kid: str
+    signature: str
+
+
+class Answer(msgspec.Struct, omit_defaults=True):
+    """Did this person meet the requirement in each of these years."""
+
+    person: PersonRef
+    from_year: int
+    to_year: int
+    as_of: str
+    answered_at: str
+    compliant: bool
+    years: list[YearOut]
+    receipt: Receipt | None = None
+
+
+class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Up to 1,000 people, one range of years, one instant."""
+
+    national_ids: list[Annotated[str, msgspec.Meta(max_length=64)]]
+    from_year: Year
+    to_year: Year
+    as_of: str | None = None
+
+
+class BatchError(msgspec.Struct):
+    """One person the batch could not answer for, with the problem document a single query would get."""
+
+    national_id: str
+    error: dict
+
+
+class BatchOut(msgspec.Struct):
+    """One result per ID asked, in order: an Answer, or a BatchError for that ID."""
+
+    # Typed loosely because msgspec (and so the OpenAPI generator) cannot express an untagged union
+    # of two object types; each item is an Answer or a BatchError.
+    results: list[Any]
+
+
+class PublicKey(msgspec.Struct):
+    """A key that signed (or signs) compliance answers."""
+
+    kid: str
+    alg: str
+    public_key: str
+    first_used_at: str
+
+
+class KeysOut(msgspec.Struct):
+    """Every key a receipt may name."""
+
+    keys: list[PublicKey]

@@ -1,0 +1,153 @@
+"""Answer "did this person meet the requirement in each of these years?", for one person or many."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import asyncpg
+import msgspec
+
+from ce_service.compliance import queries as q
+from ce_service.compliance.receipts import Signer
+from ce_service.compliance.schemas import (
+    MAX_BATCH, MAX_YEARS, Answer, BatchError, ExemptionOut, HoursOut, NotCountedOut, PersonRef, Receipt,
+    ShortfallOut, YearOut,
+)
+from ce_service.errors import FieldError, Invalid, NotFound, TooLarge, problem_of
+from ce_service.hours import to_hours
+from ce_service.identity import mask_national_id, national_id_error
+from ce_service.rules.evaluate import Exemption, Hours, Period, RecordFacts, YearVerdict, evaluate
+from ce_service.rules.model import RuleBook
+
+# Rows of the JSON columns, decoded without building intermediate dicts.
+_periods = msgspec.json.Decoder(list[tuple[int, str, str, str]])
+_exemptions = msgspec.json.Decoder(list[tuple[int, int, str, str, datetime]])
+_records_now = msgspec.json.Decoder(list[tuple[int, str, int, str | None, str]])
+_records_as_of = msgspec.json.Decoder(list[tuple[int, str, int, str | None, list[tuple[datetime, str]] | None]])
+
+# The current status holds for any instant from now on; this stands for "since before the question".
+_SINCE_ALWAYS = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def not_in_registry() -> NotFound:
+    """The 404 for a well-formed ID number nobody registered."""
+    return NotFound("No person with this ID number in the registry.")
+
+NOT_RECOGNISED = "earned in a region whose hours this rule does not recognise"
+
+
+def check_question(from_year: int, to_year: int, as_of: str | None, now: datetime) -> datetime | None:
+    """Validate the years and the instant; returns the instant (None: now)."""
+    errors = []
+    this_year = now.astimezone(timezone.utc).year
+    if from_year > to_year:
+        errors.append(FieldError("from_year", "must not be after to_year"))
+    elif to_year - from_year + 1 > MAX_YEARS:
+        errors.append(FieldError("to_year", f"at most {MAX_YEARS} years can be asked at once"))
+    if to_year > this_year:
+        errors.append(FieldError("to_year", f"must not be in the future (this year is {this_year})"))
+    if from_year < 1950:
+        errors.append(FieldError("from_year", "must be 1950 or later"))
+    instant = None
+    if as_of is not None:
+        try:
+            instant = datetime.fromisoformat(as_of)
+        except ValueError:
+            errors.append(FieldError("as_of", "must be an RFC 3339 instant, e.g. 2023-08-10T23:59:59+08:00"))
+        else:
+            if instant.tzinfo is None:
+                errors.append(FieldError("as_of", "must carry a UTC offset (e.g. +08:00 or Z)"))
+                instant = None
+            elif instant > now:
+                errors.append(FieldError("as_of", "must not be in the future"))
+    if errors:
+        raise Invalid.of(errors)
+    return instant
+
+
+def _hours(h: Hours) -> HoursOut:
+    return HoursOut(to_hours(h.public), to_hours(h.professional), to_hours(h.total))
+
+
+def _year_out(v: YearVerdict) -> YearOut:
+    not_counted = None
+    if v.unrecognised.total:
+        u = v.unrecognised
+        not_counted = NotCountedOut(to_hours(u.public), to_hours(u.professional), to_hours(u.total), NOT_RECOGNISED)
+    return YearOut(
+        year=v.year, status=v.status, rule=v.rule.name if v.rule else None, level=v.level, workplace=v.workplace,
+        required_hours=to_hours(v.required), required_professional_hours=to_hours(v.required_professional),
+        registered=_hours(v.registered), pending=_hours(v.pending),
+        shortfall=ShortfallOut(to_hours(v.shortfall_total), to_hours(v.shortfall_professional)),
+        region=v.region, rule_set=f"{v.rule.set_name}@{v.rule.set_version}" if v.rule else None,
+        exemption=ExemptionOut(v.exemption.reason, v.exemption.note) if v.exemption else None,
+        not_counted=not_counted,
+    )
+
+
+def _rfc3339(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _answer(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, as_of: datetime | None,
+            now: datetime, signer: Signer) -> Answer:
+    periods = [Period(*p) for p in _periods.decode(row["periods"])]
+    exemptions = [Exemption(*e) for e in _exemptions.decode(row["exemptions"])]
+    if as_of is None:
+        records = [RecordFacts(y, c, h, r, ((_SINCE_ALWAYS, s),)) for y, c, h, r, s in _records_now.decode(row["records"])]
+    else:
+        records = [RecordFacts(y, c, h, r, tuple(history or ())) for y, c, h, r, history in _records_as_of.decode(row["records"])]
+    verdicts = evaluate(periods, records, exemptions, book, from_year, to_year, as_of or now)
+    answer = Answer(
+        person=PersonRef(mask_national_id(row["national_id"]), row["name"], row["series"]),
+        from_year=from_year, to_year=to_year, as_of=_rfc3339(as_of or now), answered_at=_rfc3339(now),
+        compliant=all(v.status in ("met", "exempt") for v in verdicts), years=[_year_out(v) for v in verdicts],
+    )
+    answer.receipt = Receipt(**signer.receipt(answer))
+    return answer
+
+
+async def _rows(conn: asyncpg.Connection, national_ids: list[str], from_year: int, to_year: int,
+                as_of: datetime | None) -> dict[str, asyncpg.Record]:
+    if as_of is None:
+        rows = await conn.fetch(q.PEOPLE_NOW, national_ids, from_year, to_year)
+    else:
+        rows = await conn.fetch(q.PEOPLE_AS_OF, national_ids, from_year, to_year, as_of)
+    return {r["national_id"]: r for r in rows}
+
+
+async def answer_one(conn: asyncpg.Connection, book: RuleBook, signer: Signer, national_id: str, from_year: int,
+                     to_year: int, as_of: str | None) -> Answer:
+    """The answer for one person (422 bad ID or years, 404 not in the registry)."""
+    now = datetime.now(timezone.utc)
+    if message := national_id_error(national_id, today=now.date()):
+        raise Invalid.field("national_id", message)
+    instant = check_question(from_year, to_year, as_of, now)
+    row = (await _rows(conn, [national_id], from_year, to_year, instant)).get(national_id)
+    if row is None:
+        raise not_in_registry()
+    return _answer(row, book, from_year, to_year, instant, now, signer)
+
+
+async def answer_many(conn: asyncpg.Connection, book: RuleBook, signer: Signer, national_ids: list[str],
+                      from_year: int, to_year: int, as_of: str | None) -> list[Answer | BatchError]:
+    """One result per ID asked, in order, from one query for all of them."""
+    if len(national_ids) > MAX_BATCH:
+        raise TooLarge(f"At most {MAX_BATCH} ID numbers per batch; this one has {len(national_ids)}.")
+    if not national_ids:
+        raise Invalid.field("national_ids", "must list at least one ID number")
+    now = datetime.now(timezone.utc)
+    instant = check_question(from_year, to_year, as_of, now)
+    today: date = now.date()
+    valid = [n for n in national_ids if national_id_error(n, today=today) is None]
+    rows = await _rows(conn, sorted(set(valid)), from_year, to_year, instant) if valid else {}
+    results: list[Answer | BatchError] = []
+    for national_id in national_ids:
+        if message := national_id_error(national_id, today=today):
+            error = problem_of(Invalid.field("national_id", message))
+            results.append(BatchError(mask_national_id(national_id), error))
+        elif (row := rows.get(national_id)) is None:
+            results.append(BatchError(mask_national_id(national_id), problem_of(not_in_registry())))
+        else:
+            results.append(_answer(row, book, from_year, to_year, instant, now, signer))
+    return results

@@ -1,0 +1,51 @@
+"""SQL for record batches: everything set-based, one statement per step for the whole batch."""
+
+# Each person's id, name and the region of their latest period (for client region scopes).
+PEOPLE = """
+select p.national_id, p.id, p.name,
+       (select pp.region from person_periods pp where pp.person_id = p.id order by pp.from_year desc limit 1) as region
+from persons p where p.national_id = any($1::bpchar[])
+"""
+
+# The unique index on (source_client_id, external_id) makes a resend, even a concurrent one,
+# unable to create a second record: the losing insert does nothing and we look the winner up.
+INSERT_RECORDS = """
+insert into records (person_id, year, category, half_hours, course_title, course_code, completed_on,
+    region_earned, provider, source, source_client_id, external_id, content_hash, status,
+    submitted_at, registered_at)
+select r.person_id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on,
+    r.region_earned, $12, $13, $14, r.external_id, r.content_hash, $15::text,
+    case when $15::text = 'submitted' then now() end, case when $15::text = 'registered' then now() end
+from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::date[], $8::text[],
+            $9::text[], $10::bytea[], $11::int[])
+    as r (person_id, year, category, half_hours, course_title, course_code, completed_on, region_earned,
+          external_id, content_hash, position)
+order by r.position
+on conflict (source_client_id, external_id) where external_id is not null do nothing
+returning id, external_id
+"""
+
+EXISTING = """
+select id, external_id, content_hash from records
+where source_client_id = $1 and external_id = any($2::text[])
+"""
+
+# Events of the records just inserted, at the same instant as their registration.
+INSERT_CREATED_EVENTS = """
+insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action, from_status, to_status)
+select id, now(), 'client', $2, $3, $4, $5, 'create', null, $6 from unnest($1::uuid[]) as id
+"""
+
+INSERT_HELD = """
+insert into held_records (national_id, source, source_client_id, external_id, content_hash, payload, reason)
+select h.national_id, $6, $7, h.external_id, h.content_hash, h.payload::jsonb, $8
+from unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::int[])
+    as h (national_id, external_id, content_hash, payload, position)
+order by h.position
+on conflict (source_client_id, external_id) where external_id is not null do nothing
+returning external_id
+"""
+
+EXISTING_HELD = """
+select external_id, content_hash from held_records where source_client_id = $1 and external_id = any($2::text[])
+"""

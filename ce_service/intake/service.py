@@ -1,0 +1,145 @@
+"""Accept a batch of records: check each on its own, store the good ones at once, answer per record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from ce_service.auth.models import ApiClient
+from ce_service.errors import FieldError, Invalid, TooLarge
+from ce_service.hours import to_half_hours
+from ce_service.identity import region_in_scope
+from ce_service.intake import queries as q
+from ce_service.intake.schemas import MAX_BATCH, BatchOut, IncomingRecord, RecordResult
+from ce_service.intake.validation import content_hash, parse_record
+
+HELD_REASON = "person not in the registry yet"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where records of one source go on arrival."""
+
+    source: str   # records.source
+    status: str   # the status they start in: "registered" (HR), "submitted" (providers)
+
+
+HR = Route("hr", "registered")
+PROVIDER = Route("provider", "submitted")
+
+
+@dataclass
+class _Good:
+    position: int
+    record: IncomingRecord
+    digest: bytes
+
+
+def _conflict() -> list[FieldError]:
+    return [FieldError("external_id", "conflict: this external_id was sent before with different content")]
+
+
+async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records: list[dict[str, Any]], route: Route,
+                       max_hours: int) -> BatchOut:
+    """Store every usable record of a batch in one transaction; answer one result per record, in order."""
+    if len(raw_records) > MAX_BATCH:
+        raise TooLarge(f"At most {MAX_BATCH} records per request; this one has {len(raw_records)}.")
+    if not raw_records:
+        raise Invalid.field("records", "must hold at least one record")
+    today = date.today()
+    results: list[RecordResult | None] = [None] * len(raw_records)
+    good: list[_Good] = []
+    seen: dict[str, _Good] = {}
+    for i, raw in enumerate(raw_records):
+        record, errors = parse_record(raw, today, max_hours)
+        external_id = raw.get("external_id") if isinstance(raw, dict) and isinstance(raw.get("external_id"), str) else None
+        if record is None:
+            results[i] = RecordResult(external_id, "rejected", errors=errors)
+            continue
+        item = _Good(i, record, content_hash(record))
+        if (first := seen.get(record.external_id)) is not None:
+            # The same external_id twice in one batch: a repeat, or a contradiction.
+            if first.digest != item.digest:
+                results[i] = RecordResult(external_id, "rejected", errors=_conflict())
+            continue
+        seen[record.external_id] = item
+        good.append(item)
+
+    async with conn.transaction():
+        people = {r["national_id"]: r for r in await conn.fetch(q.PEOPLE, sorted({g.record.national_id for g in good}))}
+        known, unknown = [], []
+        for item in good:
+            person = people.get(item.record.national_id)
+            if person is None:
+                unknown.append(item)
+            elif person["name"] != item.record.name.strip():
+                results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
+                    "name", "does not match the name registered for this ID number")])
+            elif client.regions and not any(region_in_scope(person["region"] or "", p) for p in client.regions):
+                results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
+                    "national_id", "this person is outside the regions this client may send for")])
+            else:
+                known.append(item)
+        await _store_known(conn, client, route, known, people, results)
+        await _hold_unknown(conn, client, route, unknown, results)
+
+    # Repeats inside the batch share the answer of their first occurrence.
+    for i, raw in enumerate(raw_records):
+        if results[i] is None:
+            first = seen[raw["external_id"]]
+            results[i] = results[first.position]
+    final = [r for r in results if r is not None]
+    count = {s: sum(1 for r in final if r.status == s) for s in ("accepted", "duplicate", "held", "rejected")}
+    return BatchOut(count["accepted"], count["duplicate"], count["held"], count["rejected"], final)
+
+
+async def _store_known(conn: asyncpg.Connection, client: ApiClient, route: Route, items: list[_Good],
+                       people: dict[str, asyncpg.Record], results: list[RecordResult | None]) -> None:
+    if not items:
+        return
+    r = [g.record for g in items]
+    inserted = await conn.fetch(
+        q.INSERT_RECORDS,
+        [people[x.national_id]["id"] for x in r], [x.year for x in r], [x.category for x in r],
+        [to_half_hours(x.hours) for x in r], [x.course_title.strip() for x in r], [x.course_code for x in r],
+        [x.completed_on for x in r], [x.region_earned for x in r], [x.external_id for x in r],
+        [g.digest for g in items], [g.position for g in items],
+        client.name, route.source, client.id, route.status,
+    )
+    new_ids = {row["external_id"]: row["id"] for row in inserted}
+    if new_ids:
+        await conn.execute(q.INSERT_CREATED_EVENTS, list(new_ids.values()), client.id, client.name, client.kind,
+                           ",".join(client.regions), route.status)
+    missing = [g.record.external_id for g in items if g.record.external_id not in new_ids]
+    existing = {row["external_id"]: row for row in await conn.fetch(q.EXISTING, client.id, missing)} if missing else {}
+    for item in items:
+        external_id = item.record.external_id
+        if external_id in new_ids:
+            results[item.position] = RecordResult(external_id, "accepted", str(new_ids[external_id]))
+        elif bytes(existing[external_id]["content_hash"] or b"") == item.digest:
+            results[item.position] = RecordResult(external_id, "duplicate", str(existing[external_id]["id"]))
+        else:
+            results[item.position] = RecordResult(external_id, "rejected", errors=_conflict())
+
+
+async def _hold_unknown(conn: asyncpg.Connection, client: ApiClient, route: Route, items: list[_Good],
+                        results: list[RecordResult | None]) -> None:
+    if not items:
+        return
+    held = {row["external_id"] for row in await conn.fetch(
+        q.INSERT_HELD, [g.record.national_id for g in items], [g.record.external_id for g in items],
+        [g.digest for g in items], [msgspec.json.encode(g.record).decode() for g in items],
+        [g.position for g in items], route.source, client.id, HELD_REASON)}
+    missing = [g.record.external_id for g in items if g.record.external_id not in held]
+    existing = {row["external_id"]: bytes(row["content_hash"])
+                for row in await conn.fetch(q.EXISTING_HELD, client.id, missing)} if missing else {}
+    for item in items:
+        external_id = item.record.external_id
+        if external_id in held or existing.get(external_id) == item.digest:
+            results[item.position] = RecordResult(external_id, "held")
+        else:
+            results[item.position] = RecordResult(external_id, "rejected", errors=_conflict())

@@ -1,0 +1,52 @@
+"""Checks of one incoming record, with every problem named by field: pure, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from ce_service.errors import FieldError, field_error_from_msgspec
+from ce_service.hours import to_half_hours
+from ce_service.identity import national_id_error
+from ce_service.intake.schemas import IncomingRecord
+from ce_service.records.validation import record_errors
+
+MAX_EXTERNAL_ID = 100
+MAX_NAME = 100
+MAX_CODE = 64
+
+
+def parse_record(raw: Any, today: date, max_hours: int) -> tuple[IncomingRecord | None, list[FieldError]]:
+    """The record if it is usable, else the reasons it is not."""
+    try:
+        record = msgspec.convert(raw, IncomingRecord, strict=True)
+    except msgspec.ValidationError as exc:
+        return None, [field_error_from_msgspec(exc)]
+    errors: list[FieldError] = []
+    if not record.external_id.strip() or len(record.external_id) > MAX_EXTERNAL_ID:
+        errors.append(FieldError("external_id", f"must be 1 to {MAX_EXTERNAL_ID} characters"))
+    if message := national_id_error(record.national_id, today=today):
+        errors.append(FieldError("national_id", message))
+    if not record.name.strip() or len(record.name) > MAX_NAME:
+        errors.append(FieldError("name", f"must be 1 to {MAX_NAME} characters"))
+    if record.course_code is not None and len(record.course_code) > MAX_CODE:
+        errors.append(FieldError("course_code", f"must be at most {MAX_CODE} characters"))
+    errors.extend(record_errors(
+        year=record.year, category=record.category, hours=record.hours, completed_on=record.completed_on,
+        course_title=record.course_title, region_earned=record.region_earned, today=today, max_hours=max_hours,
+    ))
+    return (None, errors) if errors else (record, [])
+
+
+def content_hash(record: IncomingRecord) -> bytes:
+    """SHA-256 of what the record says, so a resend can be told from a change."""
+    canonical = msgspec.json.encode({
+        "external_id": record.external_id, "national_id": record.national_id, "name": record.name.strip(),
+        "year": record.year, "category": record.category, "half_hours": to_half_hours(record.hours),
+        "course_title": record.course_title.strip(), "course_code": record.course_code,
+        "completed_on": record.completed_on.isoformat(), "region_earned": record.region_earned,
+    }, order="sorted")
+    return hashlib.sha256(canonical).digest()

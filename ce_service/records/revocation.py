@@ -1,0 +1,46 @@
+"""Revoking a registered record (fraud found): it stops counting from that instant on."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from ce_service.auth.models import ApiClient
+from ce_service.errors import Conflict, Invalid, NotFound
+from ce_service.hours import to_hours
+from ce_service.identity import mask_national_id, region_in_scope
+from ce_service.records import queries as q
+from ce_service.records.schemas import MachineRecordOut
+from ce_service.records.service import record_uuid
+
+MAX_REASON = 1000
+
+
+def machine_out(row: asyncpg.Record) -> MachineRecordOut:
+    """A record as machine clients see it."""
+    return MachineRecordOut(
+        str(row["id"]), row["external_id"], mask_national_id(row["national_id"]), row["year"], row["category"],
+        to_hours(row["half_hours"]), row["course_title"], row["course_code"], row["completed_on"],
+        row["region_earned"], row["source"], row["status"], row["status_reason"], row["registered_at"],
+        row["revoked_at"],
+    )
+
+
+async def revoke_by_client(conn: asyncpg.Connection, client: ApiClient, record_id: str, reason: str) -> MachineRecordOut:
+    """Revoke a registered record for an HR system (409 when it is not registered, e.g. revoked already)."""
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise Invalid.field("reason", f"must be 1 to {MAX_REASON} characters")
+    async with conn.transaction():
+        row = await conn.fetchrow(q.RECORD_FOR_UPDATE, record_uuid(record_id))
+        # Outside the client's regions looks the same as not existing.
+        if row is None or (client.regions and not any(region_in_scope(row["person_region"] or "", p)
+                                                       for p in client.regions)):
+            raise NotFound("No such record.")
+        if row["status"] == "revoked":
+            raise Conflict(f"The record was revoked already, at {row['revoked_at']:%Y-%m-%d %H:%M:%S %Z}.")
+        if row["status"] != "registered":
+            raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
+        updated = await conn.fetchrow(q.REVOKE, row["id"], reason)
+        await conn.execute(q.INSERT_EVENT_NOW, row["id"], "client", client.id, client.name, client.kind,
+                           ",".join(client.regions), "revoke", "registered", "revoked", reason)
+    return machine_out(updated)

@@ -1,0 +1,166 @@
+"""A person's verdict for each year: a pure function of their data, the rules and an instant."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from ce_service.rules.model import Rule, RuleBook
+
+PENDING = frozenset({"submitted", "unit_approved"})
+
+
+@dataclass(frozen=True)
+class Period:
+    """Level, workplace kind and region from from_year until the next period."""
+
+    from_year: int
+    level: str
+    workplace: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """Years in which hours are not required, known from created_at on."""
+
+    from_year: int
+    to_year: int
+    reason: str
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What the verdict needs of a record: its amount and where its status stood when."""
+
+    year: int
+    category: str                # "public" | "professional"
+    half_hours: int
+    region_earned: str | None    # None: the person's region in that year
+    # (instant, status) in order; the status at an instant is that of the last entry at or before it.
+    history: tuple[tuple[datetime, str], ...]
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Half-hours by category."""
+
+    public: int = 0
+    professional: int = 0
+
+    @property
+    def total(self) -> int:
+        """Both categories together."""
+        return self.public + self.professional
+
+    def add(self, category: str, half_hours: int) -> "Hours":
+        """These hours plus some more of one category."""
+        if category == "public":
+            return Hours(self.public + half_hours, self.professional)
+        return Hours(self.public, self.professional + half_hours)
+
+
+@dataclass(frozen=True)
+class YearVerdict:
+    """Everything the compliance answer says about one year."""
+
+    year: int
+    status: str                  # met | short | exempt | no_rule
+    rule: Rule | None
+    level: str | None
+    workplace: str | None
+    region: str | None
+    required: int                # half-hours
+    required_professional: int   # half-hours
+    registered: Hours
+    pending: Hours
+    unrecognised: Hours          # registered, but earned where the rule does not recognise
+    shortfall_total: int
+    shortfall_professional: int
+    exemption: Exemption | None
+
+
+def status_at(history: tuple[tuple[datetime, str], ...], as_of: datetime) -> str | None:
+    """The status a record had at `as_of` (None: it did not exist yet)."""
+    current = None
+    for at, status in history:
+        if at > as_of:
+            break
+        current = status
+    return current
+
+
+def period_for(periods: list[Period], year: int) -> Period | None:
+    """The period covering `year`: the last one starting in or before it."""
+    found = None
+    for period in periods:
+        if period.from_year <= year:
+            found = period
+        else:
+            break
+    return found
+
+
+def required_half_hours(rule: Rule, level: str, workplace: str) -> int:
+    """The total a rule asks of a level and workplace kind."""
+    return rule.workplace_required.get(workplace, rule.required[level])
+
+
+def required_professional_half_hours(rule: Rule, required: int, registered_total: int) -> int:
+    """The professional part, as the rule's share of the required (or the registered) total, in half-hours."""
+    basis = required if rule.professional_share_of == "required" else registered_total
+    return math.ceil(basis * rule.professional_share)
+
+
+def evaluate(
+    periods: list[Period], records: list[RecordFacts], exemptions: list[Exemption], rules: RuleBook,
+    from_year: int, to_year: int, as_of: datetime,
+) -> list[YearVerdict]:
+    """The verdict for each year from from_year to to_year, as the registry stood at `as_of`."""
+    periods = sorted(periods, key=lambda p: p.from_year)
+    by_year: dict[int, list[RecordFacts]] = {}
+    for record in records:
+        by_year.setdefault(record.year, []).append(record)
+    verdicts = []
+    for year in range(from_year, to_year + 1):
+        period = period_for(periods, year)
+        exemption = next((e for e in exemptions
+                          if e.from_year <= year <= e.to_year and e.created_at <= as_of), None)
+        rule = rules.rule_for(period.region, year) if period else None
+        registered, pending, unrecognised = Hours(), Hours(), Hours()
+        for record in by_year.get(year, ()):
+            status = status_at(record.history, as_of)
+            if status != "registered" and status not in PENDING:
+                continue
+            earned = record.region_earned or (period.region if period else None)
+            if rule is not None and earned is not None and not rule.recognises(earned):
+                if status == "registered":
+                    unrecognised = unrecognised.add(record.category, record.half_hours)
+                continue
+            if status == "registered":
+                registered = registered.add(record.category, record.half_hours)
+            else:
+                pending = pending.add(record.category, record.half_hours)
+        if rule is None or period is None:
+            verdicts.append(YearVerdict(
+                year, "exempt" if exemption else "no_rule", None, period.level if period else None,
+                period.workplace if period else None, period.region if period else None, 0, 0,
+                registered, pending, unrecognised, 0, 0, exemption))
+            continue
+        required = required_half_hours(rule, period.level, period.workplace)
+        required_professional = required_professional_half_hours(rule, required, registered.total)
+        shortfall_total = max(0, required - registered.total)
+        shortfall_professional = max(0, required_professional - registered.professional)
+        if exemption is not None:
+            status = "exempt"
+        elif shortfall_total == 0 and shortfall_professional == 0:
+            status = "met"
+        else:
+            status = "short"
+        verdicts.append(YearVerdict(
+            year, status, rule, period.level, period.workplace, period.region, required, required_professional,
+            registered, pending, unrecognised, shortfall_total, shortfall_professional, exemption))
+    return verdicts

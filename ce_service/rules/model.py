@@ -1,0 +1,61 @@
+"""The shape of rules once loaded: plain frozen data, amounts in half-hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+LEVELS = ("senior_full", "senior_associate", "intermediate", "junior")
+WORKPLACES = ("standard", "grassroots", "private")
+SHARE_BASES = ("required", "registered")
+EVERYWHERE = "*"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One yearly requirement for a region and a range of years."""
+
+    name: str
+    set_name: str
+    set_version: int
+    region: str                         # division-code prefix: "52" (province) … "522601"
+    from_year: int | None               # None: open towards the past
+    to_year: int | None                 # None: open towards the future
+    required: dict[str, int]            # level -> half-hours
+    workplace_required: dict[str, int]  # workplace kind -> half-hours, replacing `required` for any level
+    professional_share: Fraction        # professional hours must be at least this share …
+    professional_share_of: str          # … of the "required" total, or of the "registered" total
+    recognised_regions: tuple[str, ...]  # prefixes whose hours count here; "*" for everywhere
+    public_test_half_hours: int | None  # hours credited for passing the public-subject test
+
+    @property
+    def specificity(self) -> int:
+        """Longer region prefixes are more specific and win over shorter ones."""
+        return len(self.region)
+
+    def covers(self, region: str, year: int) -> bool:
+        """True when this rule applies to a person in `region` in `year`."""
+        return (region.startswith(self.region)
+                and (self.from_year is None or year >= self.from_year)
+                and (self.to_year is None or year <= self.to_year))
+
+    def recognises(self, region: str) -> bool:
+        """True when hours earned in `region` count under this rule (its own region always does)."""
+        return (region.startswith(self.region)
+                or any(p == EVERYWHERE or region.startswith(p) for p in self.recognised_regions))
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Every rule in force, from the newest version of each rule set."""
+
+    rules: tuple[Rule, ...]
+    versions: dict[str, int]  # rule-set name -> version in force
+
+    def rule_for(self, region: str, year: int) -> Rule | None:
+        """The most specific rule covering region and year (load-time checks make it unique)."""
+        best = None
+        for rule in self.rules:
+            if rule.covers(region, year) and (best is None or rule.specificity > best.specificity):
+                best = rule
+        return best
