@@ -138,9 +138,14 @@ def _malformed(request: Request, exc: msgspec.DecodeError) -> Response:
     return problem(400, "malformed-json", "Malformed JSON", f"The body is not valid JSON: {exc}")
 
 
+_MISSING = re.compile(r"Missing required (?:query |header |cookie |path )?parameter '([^']+)'")
+
+
 def _litestar_validation(request: Request, exc: ValidationException) -> Response:
-    # Raised for path and query parameters that do not parse (e.g. year=abc).
+    # Raised for path and query parameters that are missing or do not parse (e.g. year=abc).
     errors = [FieldError(str(e.get("key", "")), str(e.get("message", ""))) for e in (exc.extra or []) if isinstance(e, dict)]
+    if not errors and (missing := _MISSING.search(str(exc.detail))):
+        errors = [FieldError(missing.group(1), "is required")]
     if not errors:
         return problem(400, "bad-request", "Bad request", str(exc.detail))
     return problem(422, "validation", "Validation failed", "; ".join(f"{e.field}: {e.message}" for e in errors), errors)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import asyncpg
 
@@ -15,8 +15,8 @@ PASSWORD = "correct-horse-battery"
 
 
 def national_id(sequence: int = 123, region: str = "522601", birth: date = date(1980, 1, 1)) -> str:
-    """A valid ID number, different for each sequence."""
-    return make_national_id(region, birth, sequence)
+    """A valid ID number, different for each sequence (past 999 the birth date moves on)."""
+    return make_national_id(region, birth + timedelta(days=sequence // 1000), sequence % 1000)
 
 
 async def api_client(db: asyncpg.Connection, kind: str, name: str = "test client") -> str:
@@ -52,3 +52,23 @@ async def sign_in(api, username: str) -> dict[str, str]:
     response = await api.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+async def record(db: asyncpg.Connection, person_id: int, year: int, category: str, hours: float, *,
+                 history: list[tuple[str, datetime]] | None = None, region_earned: str | None = None,
+                 source: str = "self") -> str:
+    """Store a record whose events are `history` [(status, at), …] (default: registered a year after `year` began)."""
+    history = history or [("registered", datetime(year, 12, 1, tzinfo=timezone.utc))]
+    final, last_at = history[-1]
+    rid = await db.fetchval(
+        "insert into records (person_id, year, category, half_hours, course_title, completed_on, region_earned, source,"
+        " status, created_at, updated_at, registered_at, revoked_at) values ($1, $2, $3, $4, '课程', $5, $6, $7, $8,"
+        " $9, $10, $11, $12) returning id",
+        person_id, year, category, int(hours * 2), date(year, 3, 1), region_earned, source, final, history[0][1], last_at,
+        next((at for s, at in history if s == "registered"), None), next((at for s, at in history if s == "revoked"), None))
+    previous = None
+    for status, at in history:
+        await db.execute("insert into record_events (record_id, at, actor_kind, actor_name, role, action, from_status,"
+                         " to_status) values ($1, $2, 'system', 'test', 'system', 'test', $3, $4)", rid, at, previous, status)
+        previous = status
+    return str(rid)
