@@ -13,11 +13,14 @@ coalesce((select json_agg(json_build_array(x.from_year, x.to_year, x.reason, x.n
           from exemptions x where x.person_id = p.id and x.from_year <= $3 and x.to_year >= $2), '[]')::text as exemptions,
 """
 
-# Records whose status now may count: registered (counted) or waiting for a decision (pending).
+# Records whose status now may count, registered (counted) or waiting for a decision (pending),
+# summed by what the verdict tells apart: the evaluation only ever adds their hours up.
 _RECORDS_NOW = """
-coalesce((select json_agg(json_build_array(r.year, r.category, r.half_hours, r.region_earned, r.status))
-          from records r where r.person_id = p.id and r.year between $2 and $3
-          and r.status in ('registered', 'submitted', 'unit_approved')), '[]')::text as records
+coalesce((select json_agg(json_build_array(s.year, s.category, s.half_hours, s.region_earned, s.status))
+          from (select r.year, r.category, sum(r.half_hours)::int as half_hours, r.region_earned, r.status
+                from records r where r.person_id = p.id and r.year between $2 and $3
+                and r.status in ('registered', 'submitted', 'unit_approved')
+                group by r.year, r.category, r.region_earned, r.status) s), '[]')::text as records
 """
 
 # Every record of those years with its events up to the instant $4.

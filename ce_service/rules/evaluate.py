@@ -127,8 +127,9 @@ def evaluate(
     verdicts = []
     for year in range(from_year, to_year + 1):
         period = period_for(periods, year)
-        exemption = next((e for e in exemptions
-                          if e.from_year <= year <= e.to_year and e.created_at <= as_of), None)
+        # The earliest-created covering exemption (ties broken by content), whatever the order of the list.
+        exemption = min((e for e in exemptions if e.from_year <= year <= e.to_year and e.created_at <= as_of),
+                        key=lambda e: (e.created_at, e.from_year, e.to_year, e.reason, e.note), default=None)
         rule = rules.rule_for(period.region, year) if period else None
         registered, pending, unrecognised = Hours(), Hours(), Hours()
         for record in by_year.get(year, ()):

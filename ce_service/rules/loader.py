@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ RULE_KEYS = {"name", "region", "from_year", "to_year", "required", "workplace_re
              "professional_share_of", "recognised_regions", "public_test_hours", "note"}
 TOP_KEYS = {"name", "title", "source", "defaults", "rule"}
 MIN_YEAR, MAX_YEAR = 1950, 2200
+# A [[rule]] table header line, also with spaces inside the brackets or a comment after it.
+RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]\s*(#.*)?$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ def _half_hours(value: Any, place: str, problems: list[Problem], allow_zero: boo
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         problems.append(Problem(place, "must be a number of hours"))
         return None
-    if value < 0 or (value == 0 and not allow_zero) or value * 2 != int(value * 2) or value > 10_000:
+    if (not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero) or value * 2 != int(value * 2)
+            or value > 10_000):
         problems.append(Problem(place, "must be a positive number of hours in steps of 0.5"))
         return None
     return int(value * 2)
@@ -180,7 +184,7 @@ def _with_line(problem: Problem, text: str) -> Problem:
     match = re.match(r"rule\[(\d+)\]", problem.place)
     if not match:
         return problem
-    headers = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[rule]]"]
+    headers = [n for n, line in enumerate(text.splitlines(), 1) if RULE_HEADER.match(line)]
     index = int(match.group(1))
     if index >= len(headers):
         return problem

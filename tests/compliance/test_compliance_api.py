@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, datetime, timedelta, timezone
 
@@ -221,5 +222,29 @@ async def test_batch_uses_a_bounded_number_of_queries(db, zhang, servers, settin
     queries: list[str] = []
     db.add_query_logger(lambda q: queries.append(q.query))
     results = await answer_many(db, book, signer, ids, 2019, 2023, None)
+    await asyncio.sleep(0.05)  # query loggers are called soon after, not during, the query
     assert len(results) == 1000 and sum(1 for r in results if hasattr(r, "person")) == 300
     assert len(queries) == 1
+
+
+async def test_the_shipped_verification_script(api, db, review, zhang, tmp_path):
+    import subprocess
+    import sys
+
+    from ce_service.settings import ROOT
+
+    await record(db, zhang, 2022, "professional", 60)
+    answer = (await api.get(f"/api/v1/compliance/{NID}", params={"from_year": 2022, "to_year": 2022}, headers=review)).json()
+    keys = (await api.get("/api/v1/compliance/keys")).json()
+    (tmp_path / "answer.json").write_text(json.dumps(answer, ensure_ascii=False, indent=2), encoding="utf-8")
+    (tmp_path / "keys.json").write_text(json.dumps(keys), encoding="utf-8")
+    script = str(ROOT / "deploy" / "verify_receipt.py")
+    ok = subprocess.run([sys.executable, script, str(tmp_path / "answer.json"), str(tmp_path / "keys.json")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith("valid"), ok.stdout + ok.stderr
+    answer["years"][0]["status"] = "met"
+    answer["compliant"] = not answer["compliant"]
+    (tmp_path / "answer.json").write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
+    bad = subprocess.run([sys.executable, script, str(tmp_path / "answer.json"), str(tmp_path / "keys.json")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stdout.startswith("invalid")
