@@ -73,7 +73,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     """Serve the API and the PWA (and, with embedded services, run jobs in-process)."""
-    import uvicorn
+    from ce_service.serving import serve
 
     services = _services(settings)
     if not settings.embedded_db:
@@ -92,8 +92,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     log.info("serving on http://%s:%d (%d worker process%s)", host, port, args.workers, "" if args.workers == 1 else "es")
-    uvicorn.run("ce_service.app:app_from_environment", factory=True, host=host, port=port, workers=args.workers,
-                log_level=settings.log_level.lower(), access_log=args.access_log, proxy_headers=True)
+    serve(host, port, args.workers, settings.log_level.lower(), args.access_log)
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:

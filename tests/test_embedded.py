@@ -63,6 +63,9 @@ def test_recovers_from_a_killed_database_server(tmp_path: Path):
     # A stale postmaster.pid is left behind; the next command starts the server again.
     result = run(data, "clients", "create", "--name", "after crash", "--kind", "provider")
     assert result.stdout.strip().splitlines()[-1].startswith("ce_")
+    # The killed holder is still listed as a user of the server, so nobody stops it: stop it here.
+    leftover = int((data / "pg" / "postmaster.pid").read_text().split()[0])
+    os.kill(leftover, signal.SIGTERM)
 
 
 def test_bad_configuration_fails_fast_with_a_clear_message(tmp_path: Path):

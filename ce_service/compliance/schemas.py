@@ -37,11 +37,12 @@ class ExemptionOut(msgspec.Struct):
 
 
 class NotCountedOut(msgspec.Struct):
-    """Registered hours that do not count under the year's rule, and why."""
+    """Hours that do not count under the year's rule, and why: registered ones by category, and pending ones."""
 
     public: Number
     professional: Number
     total: Number
+    pending: Number
     reason: str
 
 

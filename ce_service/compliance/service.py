@@ -71,9 +71,10 @@ def _hours(h: Hours) -> HoursOut:
 
 def _year_out(v: YearVerdict) -> YearOut:
     not_counted = None
-    if v.unrecognised.total:
+    if v.unrecognised.total or v.unrecognised_pending.total:
         u = v.unrecognised
-        not_counted = NotCountedOut(to_hours(u.public), to_hours(u.professional), to_hours(u.total), NOT_RECOGNISED)
+        not_counted = NotCountedOut(to_hours(u.public), to_hours(u.professional), to_hours(u.total),
+                                    to_hours(v.unrecognised_pending.total), NOT_RECOGNISED)
     return YearOut(
         year=v.year, status=v.status, rule=v.rule.name if v.rule else None, level=v.level, workplace=v.workplace,
         required_hours=to_hours(v.required), required_professional_hours=to_hours(v.required_professional),
@@ -109,11 +110,12 @@ def _answer(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, a
 
 async def _rows(conn: asyncpg.Connection, national_ids: list[str], from_year: int, to_year: int,
                 as_of: datetime | None) -> dict[str, asyncpg.Record]:
-    if as_of is None:
-        rows = await conn.fetch(q.PEOPLE_NOW, national_ids, from_year, to_year)
+    if len(national_ids) == 1:
+        query, key = (q.PERSON_NOW, national_ids[0]) if as_of is None else (q.PERSON_AS_OF, national_ids[0])
     else:
-        rows = await conn.fetch(q.PEOPLE_AS_OF, national_ids, from_year, to_year, as_of)
-    return {r["national_id"]: r for r in rows}
+        query, key = (q.PEOPLE_NOW, national_ids) if as_of is None else (q.PEOPLE_AS_OF, national_ids)
+    args = (key, from_year, to_year) if as_of is None else (key, from_year, to_year, as_of)
+    return {r["national_id"]: r for r in await conn.fetch(query, *args)}
 
 
 async def answer_one(conn: asyncpg.Connection, book: RuleBook, signer: Signer, national_id: str, from_year: int,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ce_service.rules.model import Rule, RuleBook
 
 PENDING = frozenset({"submitted", "unit_approved"})
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """Level, workplace kind and region from from_year until the next period."""
 
     from_year: int
@@ -21,8 +19,7 @@ class Period:
     region: str
 
 
-@dataclass(frozen=True)
-class Exemption:
+class Exemption(NamedTuple):
     """Years in which hours are not required, known from created_at on."""
 
     from_year: int
@@ -32,8 +29,7 @@ class Exemption:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class RecordFacts:
+class RecordFacts(NamedTuple):
     """What the verdict needs of a record: its amount and where its status stood when."""
 
     year: int
@@ -44,8 +40,7 @@ class RecordFacts:
     history: tuple[tuple[datetime, str], ...]
 
 
-@dataclass(frozen=True)
-class Hours:
+class Hours(NamedTuple):
     """Half-hours by category."""
 
     public: int = 0
@@ -56,15 +51,8 @@ class Hours:
         """Both categories together."""
         return self.public + self.professional
 
-    def add(self, category: str, half_hours: int) -> "Hours":
-        """These hours plus some more of one category."""
-        if category == "public":
-            return Hours(self.public + half_hours, self.professional)
-        return Hours(self.public, self.professional + half_hours)
 
-
-@dataclass(frozen=True)
-class YearVerdict:
+class YearVerdict(NamedTuple):
     """Everything the compliance answer says about one year."""
 
     year: int
@@ -78,7 +66,8 @@ class YearVerdict:
     registered: Hours
     pending: Hours
     unrecognised: Hours          # registered, but earned where the rule does not recognise
-    shortfall_total: int
+    unrecognised_pending: Hours  # pending, and earned where the rule does not recognise
+    shortfall_total: int         # 0 in an exempt year: nothing is required
     shortfall_professional: int
     exemption: Exemption | None
 
@@ -112,7 +101,8 @@ def required_half_hours(rule: Rule, level: str, workplace: str) -> int:
 def required_professional_half_hours(rule: Rule, required: int, registered_total: int) -> int:
     """The professional part, as the rule's share of the required (or the registered) total, in half-hours."""
     basis = required if rule.professional_share_of == "required" else registered_total
-    return math.ceil(basis * rule.professional_share)
+    share = rule.professional_share
+    return -(-basis * share.numerator // share.denominator)  # the ceiling, in integers
 
 
 def evaluate(
@@ -131,37 +121,40 @@ def evaluate(
         exemption = min((e for e in exemptions if e.from_year <= year <= e.to_year and e.created_at <= as_of),
                         key=lambda e: (e.created_at, e.from_year, e.to_year, e.reason, e.note), default=None)
         rule = rules.rule_for(period.region, year) if period else None
-        registered, pending, unrecognised = Hours(), Hours(), Hours()
+        # [registered, pending, unrecognised registered, unrecognised pending] x [public, professional]
+        sums = [0, 0, 0, 0, 0, 0, 0, 0]
+        own_region = period.region if period else None
         for record in by_year.get(year, ()):
             status = status_at(record.history, as_of)
-            if status != "registered" and status not in PENDING:
-                continue
-            earned = record.region_earned or (period.region if period else None)
-            if rule is not None and earned is not None and not rule.recognises(earned):
-                if status == "registered":
-                    unrecognised = unrecognised.add(record.category, record.half_hours)
-                continue
             if status == "registered":
-                registered = registered.add(record.category, record.half_hours)
+                slot = 0
+            elif status in PENDING:
+                slot = 2
             else:
-                pending = pending.add(record.category, record.half_hours)
+                continue
+            earned = record.region_earned or own_region
+            if rule is not None and earned is not None and not rule.recognises(earned):
+                slot += 4
+            sums[slot + (record.category != "public")] += record.half_hours
+        registered, pending = Hours(sums[0], sums[1]), Hours(sums[2], sums[3])
+        unrecognised, unrecognised_pending = Hours(sums[4], sums[5]), Hours(sums[6], sums[7])
         if rule is None or period is None:
             verdicts.append(YearVerdict(
                 year, "exempt" if exemption else "no_rule", None, period.level if period else None,
-                period.workplace if period else None, period.region if period else None, 0, 0,
-                registered, pending, unrecognised, 0, 0, exemption))
+                period.workplace if period else None, own_region, 0, 0,
+                registered, pending, unrecognised, unrecognised_pending, 0, 0, exemption))
             continue
         required = required_half_hours(rule, period.level, period.workplace)
         required_professional = required_professional_half_hours(rule, required, registered.total)
         shortfall_total = max(0, required - registered.total)
         shortfall_professional = max(0, required_professional - registered.professional)
         if exemption is not None:
-            status = "exempt"
+            status, shortfall_total, shortfall_professional = "exempt", 0, 0
         elif shortfall_total == 0 and shortfall_professional == 0:
             status = "met"
         else:
             status = "short"
         verdicts.append(YearVerdict(
             year, status, rule, period.level, period.workplace, period.region, required, required_professional,
-            registered, pending, unrecognised, shortfall_total, shortfall_professional, exemption))
+            registered, pending, unrecognised, unrecognised_pending, shortfall_total, shortfall_professional, exemption))
     return verdicts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 LEVELS = ("senior_full", "senior_associate", "intermediate", "junior")
@@ -51,9 +51,17 @@ class RuleBook:
 
     rules: tuple[Rule, ...]
     versions: dict[str, int]  # rule-set name -> version in force
+    # (region, year) -> rule: a book never changes, so each answer is worked out once.
+    _memo: dict[tuple[str, int], "Rule | None"] = field(default_factory=dict, compare=False, repr=False)
 
     def rule_for(self, region: str, year: int) -> Rule | None:
         """The most specific rule covering region and year (load-time checks make it unique)."""
+        key = (region, year)
+        if key not in self._memo:
+            self._memo[key] = self._find(region, year)
+        return self._memo[key]
+
+    def _find(self, region: str, year: int) -> Rule | None:
         best = None
         for rule in self.rules:
             if rule.covers(region, year) and (best is None or rule.specificity > best.specificity):

@@ -84,7 +84,7 @@ def served(servers: Servers, workers: int, pool_max: int = 16):
     port = free_port()
     env = {**os.environ, "CE_DATABASE_URL": servers.database_url, "CE_REDIS_URL": servers.redis_url,
            "CE_DATA_DIR": str(servers.work_dir / "data"), "CE_ENV": "production", "CE_LOG_LEVEL": "WARNING",
-           "CE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key", "CE_DB_POOL_MIN": "4",
+           "CE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key", "CE_DB_POOL_MIN": str(min(4, pool_max)),
            "CE_DB_POOL_MAX": str(pool_max)}
     process = subprocess.Popen([sys.executable, "-m", "ce_service", "serve", "--port", str(port), "--workers",
                                 str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -107,7 +107,7 @@ async def make_token(database_url: str) -> str:
 
 def pgbench_script(n_people: int) -> str:
     """The service's per-person query, with the person picked by row id at random (pgbench cannot pick strings)."""
-    sql = queries.PEOPLE_NOW.replace("p.national_id = any($1::bpchar[])", "p.id = :n")
+    sql = queries.PERSON_NOW.replace("p.national_id = $1::bpchar", "p.id = :n")
     sql = sql.replace("$2", str(FROM_YEAR)).replace("$3", str(TO_YEAR))
     return f"\\set n random(1, {n_people})\n" + " ".join(sql.split()) + ";\n"
 
