@@ -218,7 +218,7 @@ async def test_batch_uses_a_bounded_number_of_queries(db, zhang, servers, settin
         await person(db, nid)
     book = await rule_book(db)
     signer = load_signer(settings.signing_key_file)
-    await answer_many(db, book, signer, [NID], 2019, 2023, None)  # asyncpg introspects new types once per connection
+    await answer_many(db, book, signer, ids[:2], 2019, 2023, None)  # asyncpg introspects new types once per connection
     queries: list[str] = []
     db.add_query_logger(lambda q: queries.append(q.query))
     results = await answer_many(db, book, signer, ids, 2019, 2023, None)
