@@ -31,8 +31,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(".ce-data").resolve())
     # Keys the CSRF tokens of sessions; outside production it defaults to data_dir/secret.key.
     secret_key: str = ""
-    # The Ed25519 private key (PEM) that signs compliance answers; made on first use if missing.
-    signing_key_file: Path = field(default_factory=lambda: Path(".ce-data/signing_ed25519.pem").resolve())
+    # The Ed25519 key (base64url seed) that signs compliance answers; made on first use if missing.
+    signing_key_file: Path = field(default_factory=lambda: Path(".ce-data/signing_ed25519.key").resolve())
     # How long a machine client's token is trusted before it is looked up again (revocation delay).
     client_cache_seconds: int = 30
     host: str = "127.0.0.1"
@@ -126,7 +126,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_url=redis_url,
         data_dir=data_dir,
         secret_key=secret_key,
-        signing_key_file=Path(env.get("CE_SIGNING_KEY_FILE", "").strip() or data_dir / "signing_ed25519.pem").resolve(),
+        signing_key_file=Path(env.get("CE_SIGNING_KEY_FILE", "").strip() or data_dir / "signing_ed25519.key").resolve(),
         client_cache_seconds=_int(env, "CE_CLIENT_CACHE_SECONDS", 30, 0, 3600),
         host=env.get("CE_HOST", "127.0.0.1").strip(),
         port=_int(env, "CE_PORT", 8000, 1, 65535),

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
 
 ALGORITHM = "Ed25519"
 
@@ -42,32 +41,35 @@ def key_id(public_key: bytes) -> str:
 class Signer:
     """The private key that signs answers, and its public half."""
 
-    private_key: Ed25519PrivateKey
+    private_key: SigningKey
     public_key: bytes
     kid: str
 
     def receipt(self, answer: Any) -> dict[str, str]:
         """The receipt for an answer (a msgspec Struct or plain data without a receipt)."""
-        return {"alg": ALGORITHM, "kid": self.kid, "signature": b64url(self.private_key.sign(canonical(answer)))}
+        return {"alg": ALGORITHM, "kid": self.kid, "signature": b64url(self.private_key.sign(canonical(answer)).signature)}
 
 
 def load_signer(path: Path) -> Signer:
-    """Read the PEM private key at `path`, creating one (readable by the owner only) if there is none."""
+    """Read the Ed25519 key at `path` (its 32-byte seed, base64url, one line), creating one if there is none.
+
+    A new file is readable by its owner only.
+    """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             pass  # another process made it first; use theirs
         else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} does not hold an Ed25519 private key")
-    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            with os.fdopen(fd, "w") as f:
+                f.write(b64url(bytes(SigningKey.generate())) + "\n")
+    try:
+        seed = unb64url(path.read_text().strip())
+        key = SigningKey(seed)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path} does not hold an Ed25519 key (a base64url 32-byte seed): {exc}") from None
+    public = bytes(key.verify_key)
     return Signer(key, public, key_id(public))
 
 
@@ -79,7 +81,7 @@ def verify(answer: dict[str, Any], public_keys: dict[str, bytes]) -> bool:
         return False
     body = {k: v for k, v in answer.items() if k != "receipt"}
     try:
-        Ed25519PublicKey.from_public_bytes(key).verify(unb64url(receipt["signature"]), canonical(body))
-    except (InvalidSignature, ValueError, KeyError):
+        VerifyKey(key).verify(canonical(body), unb64url(receipt["signature"]))
+    except (BadSignatureError, ValueError, KeyError, TypeError):
         return False
     return True

@@ -141,11 +141,12 @@ async def answer_many(conn: asyncpg.Connection, book: RuleBook, signer: Signer, 
     now = datetime.now(timezone.utc)
     instant = check_question(from_year, to_year, as_of, now)
     today: date = now.date()
-    valid = [n for n in national_ids if national_id_error(n, today=today) is None]
-    rows = await _rows(conn, sorted(set(valid)), from_year, to_year, instant) if valid else {}
+    errors = {n: national_id_error(n, today=today) for n in set(national_ids)}
+    valid = sorted(n for n, message in errors.items() if message is None)
+    rows = await _rows(conn, valid, from_year, to_year, instant) if valid else {}
     results: list[Answer | BatchError] = []
     for national_id in national_ids:
-        if message := national_id_error(national_id, today=today):
+        if message := errors[national_id]:
             error = problem_of(Invalid.field("national_id", message))
             results.append(BatchError(mask_national_id(national_id), error))
         elif (row := rows.get(national_id)) is None:

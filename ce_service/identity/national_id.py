@@ -12,14 +12,15 @@ _MIN_BIRTH_YEAR = 1900
 
 def _is_digits(value: str, length: int) -> bool:
     """Return True if value is exactly length ASCII digits."""
-    return len(value) == length and all(c in _DIGITS for c in value)
+    # isdigit() alone would admit other scripts' digits; isascii() rules them out.
+    return len(value) == length and value.isascii() and value.isdigit()
 
 
 def national_id_check_char(first17: str) -> str:
     """Return the check character for the first 17 digits of an ID number."""
     if not isinstance(first17, str) or not _is_digits(first17, 17):
         raise ValueError("first17 must be 17 ASCII digits")
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS))
+    total = sum(map(int.__mul__, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 
