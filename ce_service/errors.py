@@ -29,10 +29,12 @@ class DomainError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+    def __init__(self, detail: str, errors: list[FieldError] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.headers = headers
 
 
 class BadRequest(DomainError):
@@ -126,7 +128,7 @@ def field_error_from_msgspec(exc: msgspec.ValidationError) -> FieldError:
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
-    return Response(problem_of(exc), status_code=exc.status, media_type=PROBLEM_JSON)
+    return Response(problem_of(exc), status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers)
 
 
 def _schema(request: Request, exc: msgspec.ValidationError) -> Response:

@@ -10,7 +10,6 @@ from arq.connections import RedisSettings
 
 from ce_service.auth import queries as auth_queries
 from ce_service.db import create_pool
-from ce_service.settings import load_settings
 
 log = logging.getLogger("ce_service.jobs")
 

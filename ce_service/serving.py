@@ -17,6 +17,8 @@ from typing import Any
 
 import uvicorn
 
+from ce_service.logs import setup_logging
+
 log = logging.getLogger("ce_service.serving")
 
 APP = "ce_service.app:app_from_environment"
@@ -35,13 +37,15 @@ def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
 
 
 def _config(options: dict[str, Any]) -> uvicorn.Config:
+    # log_config=None: uvicorn's loggers go through ours, which masks ID numbers in paths.
     return uvicorn.Config(APP, factory=True, log_level=options["log_level"], access_log=options["access_log"],
-                          proxy_headers=True, backlog=2048)
+                          proxy_headers=True, backlog=2048, log_config=None)
 
 
 def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     """One serving process with its own socket on the shared port."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop, with SIGTERM
+    setup_logging(options["log_level"].upper())  # a spawned process starts with logging unset
     sock = _listening_socket(host, port, reuse_port=True)
     server = uvicorn.Server(_config(options))
     server.run(sockets=[sock])

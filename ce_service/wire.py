@@ -8,7 +8,7 @@ import msgspec
 from litestar.dto import MsgspecDTO
 from litestar.typing import FieldDefinition
 
-from ce_service.errors import BadRequest
+from ce_service.errors import BadRequest, Invalid
 
 # Reusable constraints for wire types.
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -20,9 +20,14 @@ class StrictDTO(MsgspecDTO):
     """Decodes a request body with msgspec in strict mode ("12" is not a number here)."""
 
     _decoders: dict[type, msgspec.json.Decoder] = {}
+    # PostgreSQL text cannot hold U+0000; a body that carries one is refused whole, unless the
+    # endpoint checks item by item (batches, so that one bad record does not sink the others).
+    allow_nul: bool = False
 
     def decode_bytes(self, value: bytes) -> Any:
         """Decode and validate the body; msgspec errors become 400/422 problem documents."""
+        if not self.allow_nul and b"\\u0000" in value:
+            raise Invalid.field("body", "text must not contain the NUL character (\\u0000)")
         decoder = self._decoders.get(self.model_type)
         if decoder is None:
             decoder = self._decoders[self.model_type] = msgspec.json.Decoder(self.model_type, strict=True)
@@ -38,6 +43,9 @@ class StrictDTO(MsgspecDTO):
         return schema_creator.for_field_definition(FieldDefinition.from_annotation(cls.model_type))
 
 
-def json_body(model: type) -> dict[str, Any]:
+def json_body(model: type, *, items_checked_for_nul: bool = False) -> dict[str, Any]:
     """Route-decorator arguments that make `data: model` strict (and keep it in the OpenAPI document)."""
-    return {"dto": StrictDTO[model], "return_dto": None}
+    dto = StrictDTO[model]
+    if items_checked_for_nul:
+        dto = type(f"{model.__name__}BatchDTO", (dto,), {"allow_nul": True})
+    return {"dto": dto, "return_dto": None}

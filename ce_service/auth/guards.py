@@ -17,6 +17,7 @@ from ce_service.errors import Forbidden, Unauthorized
 SESSION_COOKIE = "ce_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ce-service"'}
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Any]
 
@@ -34,10 +35,11 @@ def machine_client(*kinds: str) -> Guard:
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         token = bearer_token(connection)
         if token is None:
-            raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+            raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.", headers=BEARER_CHALLENGE)
         client = await connection.app.state.clients.client(connection.app.state.pool, token)
         if client is None:
-            raise Unauthorized("Unknown or revoked API token.")
+            raise Unauthorized("Unknown or revoked API token.",
+                               headers={"WWW-Authenticate": 'Bearer realm="ce-service", error="invalid_token"'})
         if client.kind not in kinds:
             raise Forbidden(f"A {client.kind} client may not call this; it needs a {' or '.join(kinds)} client.")
         connection.state.client = client

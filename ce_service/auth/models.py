@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from ce_service.identity import region_in_scope
+
 CLIENT_KINDS = ("provider", "review_system", "hr_system")
 ROLES = ("professional", "unit_reviewer", "hr_reviewer", "health_reviewer", "admin")
 
@@ -14,7 +16,11 @@ class ApiClient(msgspec.Struct, frozen=True):
     id: int
     name: str
     kind: str
-    regions: list[str]
+    regions: list[str]  # division-code prefixes it may act for; empty: everywhere
+
+    def covers(self, region: str | None) -> bool:
+        """True when this client may act for people (or records) of `region`."""
+        return not self.regions or (region is not None and any(region_in_scope(region, p) for p in self.regions))
 
 
 class User(msgspec.Struct, frozen=True):

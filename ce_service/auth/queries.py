@@ -23,12 +23,14 @@ values ($1, $2, $3, $4, $5, $6, $7)
 returning id
 """
 
-USER_FOR_LOGIN = f"""
-select {USER_COLUMNS}, u.password_hash from users u
-left join persons p on p.id = u.person_id
-where (u.username = $1 or p.national_id = $1) and u.disabled_at is null
-order by (u.username = $1) desc
-limit 1
+USER_BY_USERNAME = f"""
+select {USER_COLUMNS}, u.password_hash from users u where u.username = $1 and u.disabled_at is null
+"""
+
+# Professionals may also sign in with their ID number (an index lookup on persons, then users).
+USER_BY_NATIONAL_ID = f"""
+select {USER_COLUMNS}, u.password_hash from persons p join users u on u.person_id = p.id
+where p.national_id = $1::bpchar and u.disabled_at is null
 """
 
 SET_PASSWORD = "update users set password_hash = $2 where username = $1 returning id"

@@ -10,7 +10,7 @@ from ce_service.auth import queries as q
 from ce_service.auth.models import CLIENT_KINDS, ROLES, ApiClient, User
 from ce_service.auth.secrets import hash_password, new_token, token_hash, verify_password
 from ce_service.errors import FieldError, Invalid, Unauthorized
-from ce_service.identity import credit_code_error, national_id_error, region_error, region_prefix_error
+from ce_service.identity import credit_code_error, national_id_error, region_prefix_error
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -112,7 +112,10 @@ async def create_user(
 
 async def login(conn: asyncpg.Connection, username: str, password: str, session_hours: int) -> tuple[str, User]:
     """Check a password and open a session; the same answer for an unknown user and a wrong password."""
-    row = await conn.fetchrow(q.USER_FOR_LOGIN, username.strip())
+    username = username.strip()
+    row = await conn.fetchrow(q.USER_BY_USERNAME, username)
+    if row is None and len(username) == 18:
+        row = await conn.fetchrow(q.USER_BY_NATIONAL_ID, username)
     if not verify_password(row["password_hash"] if row else None, password) or row is None:
         raise Unauthorized("Wrong username or password.")
     token = new_token()

@@ -1,5 +1,8 @@
 """SQL for compliance answers: one statement fetches everything the verdict needs for many people.
 
+Master data (name, series, periods) is read as it is now, also for a past `as_of`: people loaded
+from an older system carry their history in their periods, not in when they were stored.
+
 Each person comes back as one row with periods, exemptions and records as JSON text, decoded by
 msgspec. At the current instant a record's status column is all we need; for a past instant the
 record's events up to that instant are fetched instead.

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import asyncpg
 import msgspec
 
+from ce_service import clock
+from ce_service.auth.models import ApiClient
 from ce_service.compliance import queries as q
 from ce_service.compliance.receipts import Signer
 from ce_service.compliance.schemas import (
-    MAX_BATCH, MAX_YEARS, Answer, BatchError, ExemptionOut, HoursOut, NotCountedOut, PersonRef, Receipt,
-    ShortfallOut, YearOut,
+    MAX_BATCH,
+    MAX_YEARS,
+    Answer,
+    BatchError,
+    ExemptionOut,
+    HoursOut,
+    NotCountedOut,
+    PersonRef,
+    Receipt,
+    ShortfallOut,
+    YearOut,
 )
 from ce_service.errors import FieldError, Invalid, NotFound, TooLarge, problem_of
 from ce_service.hours import to_hours
@@ -36,10 +48,15 @@ def not_in_registry() -> NotFound:
 NOT_RECOGNISED = "earned in a region whose hours this rule does not recognise"
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+_SPACED_OFFSET = re.compile(r"^(.*\d{2}:\d{2}:\d{2}(?:\.\d+)?) (\d{2}:\d{2})$")
+EARLIEST = datetime(1950, 1, 1, tzinfo=timezone.utc)
+
+
 def check_question(from_year: int, to_year: int, as_of: str | None, now: datetime) -> datetime | None:
     """Validate the years and the instant; returns the instant (None: now)."""
     errors = []
-    this_year = now.astimezone(timezone.utc).year
+    this_year = now.astimezone(clock.CHINA).year
     if from_year > to_year:
         errors.append(FieldError("from_year", "must not be after to_year"))
     elif to_year - from_year + 1 > MAX_YEARS:
@@ -50,16 +67,20 @@ def check_question(from_year: int, to_year: int, as_of: str | None, now: datetim
         errors.append(FieldError("from_year", "must be 1950 or later"))
     instant = None
     if as_of is not None:
-        try:
-            instant = datetime.fromisoformat(as_of)
-        except ValueError:
-            errors.append(FieldError("as_of", "must be an RFC 3339 instant, e.g. 2023-08-10T23:59:59+08:00"))
+        # An unencoded "+08:00" in a query string arrives as " 08:00": put the plus back.
+        as_of = _SPACED_OFFSET.sub(r"\1+\2", as_of.strip())
+        if not _RFC3339.match(as_of):
+            errors.append(FieldError("as_of", "must be an RFC 3339 instant with an offset, e.g. 2023-08-10T23:59:59+08:00"))
         else:
-            if instant.tzinfo is None:
-                errors.append(FieldError("as_of", "must carry a UTC offset (e.g. +08:00 or Z)"))
-                instant = None
-            elif instant > now:
-                errors.append(FieldError("as_of", "must not be in the future"))
+            try:
+                instant = datetime.fromisoformat(as_of.replace("z", "Z"))
+            except ValueError:
+                errors.append(FieldError("as_of", "is not a real date and time"))
+            else:
+                if instant > now:
+                    errors.append(FieldError("as_of", "must not be in the future"))
+                elif instant < EARLIEST:
+                    errors.append(FieldError("as_of", "must not be before 1950"))
     if errors:
         raise Invalid.of(errors)
     return instant
@@ -118,29 +139,38 @@ async def _rows(conn: asyncpg.Connection, national_ids: list[str], from_year: in
     return {r["national_id"]: r for r in await conn.fetch(query, *args)}
 
 
-async def answer_one(conn: asyncpg.Connection, book: RuleBook, signer: Signer, national_id: str, from_year: int,
-                     to_year: int, as_of: str | None) -> Answer:
+def _in_scope(client: ApiClient, row: asyncpg.Record) -> bool:
+    """A client limited to regions sees only people whose latest period is in one of them."""
+    if not client.regions:
+        return True
+    periods = _periods.decode(row["periods"])
+    return client.covers(periods[-1][3] if periods else None)
+
+
+async def answer_one(conn: asyncpg.Connection, client: ApiClient, book: RuleBook, signer: Signer, national_id: str,
+                     from_year: int, to_year: int, as_of: str | None) -> Answer:
     """The answer for one person (422 bad ID or years, 404 not in the registry)."""
-    now = datetime.now(timezone.utc)
-    if message := national_id_error(national_id, today=now.date()):
+    now = clock.now()
+    if message := national_id_error(national_id, today=clock.today()):
         raise Invalid.field("national_id", message)
     instant = check_question(from_year, to_year, as_of, now)
     row = (await _rows(conn, [national_id], from_year, to_year, instant)).get(national_id)
-    if row is None:
+    if row is None or not _in_scope(client, row):
         raise not_in_registry()
     return _answer(row, book, from_year, to_year, instant, now, signer)
 
 
-async def answer_many(conn: asyncpg.Connection, book: RuleBook, signer: Signer, national_ids: list[str],
-                      from_year: int, to_year: int, as_of: str | None) -> list[Answer | BatchError]:
+async def answer_many(conn: asyncpg.Connection, client: ApiClient, book: RuleBook, signer: Signer,
+                      national_ids: list[str], from_year: int, to_year: int, as_of: str | None,
+                      ) -> list[Answer | BatchError]:
     """One result per ID asked, in order, from one query for all of them."""
     if len(national_ids) > MAX_BATCH:
         raise TooLarge(f"At most {MAX_BATCH} ID numbers per batch; this one has {len(national_ids)}.")
     if not national_ids:
         raise Invalid.field("national_ids", "must list at least one ID number")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     instant = check_question(from_year, to_year, as_of, now)
-    today: date = now.date()
+    today: date = clock.today()
     errors = {n: national_id_error(n, today=today) for n in set(national_ids)}
     valid = sorted(n for n, message in errors.items() if message is None)
     rows = await _rows(conn, valid, from_year, to_year, instant) if valid else {}
@@ -149,7 +179,7 @@ async def answer_many(conn: asyncpg.Connection, book: RuleBook, signer: Signer, 
         if message := errors[national_id]:
             error = problem_of(Invalid.field("national_id", message))
             results.append(BatchError(mask_national_id(national_id), error))
-        elif (row := rows.get(national_id)) is None:
+        elif (row := rows.get(national_id)) is None or not _in_scope(client, row):
             results.append(BatchError(mask_national_id(national_id), problem_of(not_in_registry())))
         else:
             results.append(_answer(row, book, from_year, to_year, instant, now, signer))

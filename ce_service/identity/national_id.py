@@ -37,13 +37,14 @@ def national_id_error(value: str, *, today: datetime.date | None = None) -> str 
 
     region = body[:6]
     if region_error(region) is not None:
-        return f"region code {region} is not a valid division code"
+        # Messages never repeat parts of the number: answers to machine clients show it masked.
+        return "the region code (first 6 digits) is not a valid division code"
 
     birth_text = body[6:14]
     try:
         birth = datetime.date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:8]))
     except ValueError:
-        return f"birth date {birth_text} is not a real date"
+        return "the birth date (digits 7 to 14) is not a real date"
     if birth.year < _MIN_BIRTH_YEAR:
         return f"birth date before {_MIN_BIRTH_YEAR}"
     if birth > (today if today is not None else datetime.date.today()):

@@ -11,14 +11,14 @@ from ce_service.auth.guards import machine_client, provide_client
 from ce_service.auth.models import ApiClient
 from ce_service.intake import service
 from ce_service.intake.schemas import BatchIn, BatchOut, RevokeIn
-from ce_service.records.schemas import MachineRecordOut
 from ce_service.records.revocation import revoke_by_client
+from ce_service.records.schemas import MachineRecordOut
 from ce_service.wire import json_body
 
 HR = {"guards": [machine_client("hr_system")], "dependencies": {"client": Provide(provide_client, sync_to_thread=False)}}
 
 
-@post("/api/v1/hr/records", **HR, **json_body(BatchIn), status_code=200)
+@post("/api/v1/hr/records", **HR, **json_body(BatchIn, items_checked_for_nul=True), status_code=200)
 async def push_registered(data: BatchIn, client: ApiClient, db: asyncpg.Connection, state: State) -> BatchOut:
     """Records an HR system already verified: registered on arrival."""
     return await service.accept_batch(db, client, data.records, service.HR, state.settings.max_hours_per_record)

@@ -7,6 +7,8 @@ select p.national_id, p.id, p.name,
 from persons p where p.national_id = any($1::bpchar[])
 """
 
+# region_earned defaults to the person's region in the record's year, fixed at arrival so that a
+# later change of the person's periods does not move hours already earned.
 # The unique index on (source_client_id, external_id) makes a resend, even a concurrent one,
 # unable to create a second record: the losing insert does nothing and we look the winner up.
 INSERT_RECORDS = """
@@ -14,13 +16,14 @@ insert into records (person_id, year, category, half_hours, course_title, course
     region_earned, provider, source, source_client_id, external_id, content_hash, status,
     submitted_at, registered_at)
 select r.person_id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on,
-    r.region_earned, $12, $13, $14, r.external_id, r.content_hash, $15::text,
-    case when $15::text = 'submitted' then now() end, case when $15::text = 'registered' then now() end
+    coalesce(r.region_earned, (select pp.region from person_periods pp where pp.person_id = r.person_id
+                               and pp.from_year <= r.year order by pp.from_year desc limit 1)), $11, $12, $13, r.external_id, r.content_hash, $14::text,
+    case when $14::text = 'submitted' then now() end, case when $14::text = 'registered' then now() end
 from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::date[], $8::text[],
-            $9::text[], $10::bytea[], $11::int[])
+            $9::text[], $10::bytea[])
     as r (person_id, year, category, half_hours, course_title, course_code, completed_on, region_earned,
-          external_id, content_hash, position)
-order by r.position
+          external_id, content_hash)
+order by r.external_id  -- one lock order for every batch, so overlapping batches cannot deadlock
 on conflict (source_client_id, external_id) where external_id is not null do nothing
 returning id, external_id
 """
@@ -38,10 +41,10 @@ select id, now(), 'client', $2, $3, $4, $5, 'create', null, $6 from unnest($1::u
 
 INSERT_HELD = """
 insert into held_records (national_id, source, source_client_id, external_id, content_hash, payload, reason)
-select h.national_id, $6, $7, h.external_id, h.content_hash, h.payload::jsonb, $8
-from unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::int[])
-    as h (national_id, external_id, content_hash, payload, position)
-order by h.position
+select h.national_id, $5, $6, h.external_id, h.content_hash, h.payload::jsonb, $7
+from unnest($1::text[], $2::text[], $3::bytea[], $4::text[])
+    as h (national_id, external_id, content_hash, payload)
+order by h.external_id
 on conflict (source_client_id, external_id) where external_id is not null do nothing
 returning external_id
 """
@@ -49,3 +52,19 @@ returning external_id
 EXISTING_HELD = """
 select external_id, content_hash from held_records where source_client_id = $1 and external_id = any($2::text[])
 """
+
+# One transaction-scoped advisory lock per person, in the order given (callers sort).
+LOCK_PEOPLE = "select pg_advisory_xact_lock(hashtext(n)) from unnest($1::text[]) as n"
+
+HELD_WAITING = """
+select h.id, h.source, h.source_client_id, h.external_id, h.content_hash, h.payload,
+       c.name as client_name, c.kind as client_kind, c.regions as client_regions
+from held_records h join api_clients c on c.id = h.source_client_id
+where h.national_id = $1::bpchar and h.attached_at is null
+order by h.id
+for update of h
+"""
+
+HELD_ATTACHED = "update held_records set attached_record_id = $2, attached_at = now() where id = $1"
+
+HELD_REASON = "update held_records set reason = $2 where id = $1"

@@ -15,7 +15,8 @@ MAX_BATCH = 1000
 class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
     """A batch: each record is checked on its own, so one bad record never rejects the others."""
 
-    records: list[dict[str, Any]]
+    # Any JSON value per item: each is checked on its own, so `null` among good records rejects only itself.
+    records: list[Any]
 
 
 class IncomingRecord(msgspec.Struct, forbid_unknown_fields=True):

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from ce_service import clock
 from ce_service.auth.models import ApiClient
 from ce_service.errors import FieldError, Invalid, TooLarge
 from ce_service.hours import to_half_hours
-from ce_service.identity import region_in_scope
 from ce_service.intake import queries as q
 from ce_service.intake.schemas import MAX_BATCH, BatchOut, IncomingRecord, RecordResult
 from ce_service.intake.validation import content_hash, parse_record
@@ -43,14 +42,14 @@ def _conflict() -> list[FieldError]:
     return [FieldError("external_id", "conflict: this external_id was sent before with different content")]
 
 
-async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records: list[dict[str, Any]], route: Route,
+async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records: list[Any], route: Route,
                        max_hours: int) -> BatchOut:
     """Store every usable record of a batch in one transaction; answer one result per record, in order."""
     if len(raw_records) > MAX_BATCH:
         raise TooLarge(f"At most {MAX_BATCH} records per request; this one has {len(raw_records)}.")
     if not raw_records:
         raise Invalid.field("records", "must hold at least one record")
-    today = date.today()
+    today = clock.today()
     results: list[RecordResult | None] = [None] * len(raw_records)
     good: list[_Good] = []
     seen: dict[str, _Good] = {}
@@ -70,7 +69,9 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
         good.append(item)
 
     async with conn.transaction():
-        people = {r["national_id"]: r for r in await conn.fetch(q.PEOPLE, sorted({g.record.national_id for g in good}))}
+        national_ids = sorted({g.record.national_id for g in good})
+        await lock_people(conn, national_ids)
+        people = {r["national_id"]: r for r in await conn.fetch(q.PEOPLE, national_ids)}
         known, unknown = [], []
         for item in good:
             person = people.get(item.record.national_id)
@@ -79,7 +80,7 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
             elif person["name"] != item.record.name.strip():
                 results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
                     "name", "does not match the name registered for this ID number")])
-            elif client.regions and not any(region_in_scope(person["region"] or "", p) for p in client.regions):
+            elif not client.covers(person["region"]):
                 results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
                     "national_id", "this person is outside the regions this client may send for")])
             else:
@@ -87,14 +88,76 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
         await _store_known(conn, client, route, known, people, results)
         await _hold_unknown(conn, client, route, unknown, results)
 
-    # Repeats inside the batch share the answer of their first occurrence.
+    # A repeat inside the batch is a duplicate of its first occurrence (or shares its rejection).
     for i, raw in enumerate(raw_records):
         if results[i] is None:
-            first = seen[raw["external_id"]]
-            results[i] = results[first.position]
+            first = results[seen[raw["external_id"]].position]
+            if first.status in ("accepted", "duplicate"):
+                results[i] = RecordResult(first.external_id, "duplicate", first.record_id)
+            else:
+                results[i] = first
     final = [r for r in results if r is not None]
     count = {s: sum(1 for r in final if r.status == s) for s in ("accepted", "duplicate", "held", "rejected")}
     return BatchOut(count["accepted"], count["duplicate"], count["held"], count["rejected"], final)
+
+
+async def lock_people(conn: asyncpg.Connection, national_ids: list[str]) -> None:
+    """Serialise, per person, intake against the person's creation (which attaches held records).
+
+    Without it a batch could find a person missing, and hold the record, just as the person is
+    added and the held records attached, leaving this one held for ever. Locks are taken in one
+    order (sorted ID numbers) by everyone, so they cannot deadlock.
+    """
+    if national_ids:
+        await conn.execute(q.LOCK_PEOPLE, sorted(national_ids))
+
+
+_ROUTES = {"hr": HR, "provider": PROVIDER, "platform": Route("platform", "registered"), "import": Route("import", "submitted")}
+
+
+async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str, name: str, max_hours: int) -> int:
+    """Turn the records held for a newly added person into records, routed as on arrival; returns how many.
+
+    Call inside the transaction that added the person, after lock_people. A held record whose name
+    does not match, or that clashes with a record sent since, stays held with the reason.
+    """
+    waiting = await conn.fetch(q.HELD_WAITING, national_id)
+    if not waiting:
+        return 0
+    attached = 0
+    today = clock.today()
+    for client_id, rows in _by_client(waiting).items():
+        first = rows[0]
+        client = ApiClient(client_id, first["client_name"], first["client_kind"], list(first["client_regions"]))
+        items, by_external = [], {}
+        for row in rows:
+            record, errors = parse_record(row["payload"], today, max_hours)
+            if record is None or record.name.strip() != name:
+                reason = "name does not match the registry" if record is not None else "; ".join(
+                    f"{e.field}: {e.message}" for e in errors)
+                await conn.execute(q.HELD_REASON, row["id"], reason)
+                continue
+            items.append(_Good(len(items), record, bytes(row["content_hash"])))
+            by_external[record.external_id] = row["id"]
+        results: list[RecordResult | None] = [None] * len(items)
+        people = {national_id: {"id": person_id}}
+        await _store_known(conn, client, _ROUTES[first["source"]], items, people, results)
+        for item, result in zip(items, results):
+            held_id = by_external[item.record.external_id]
+            if result is not None and result.record_id is not None:
+                await conn.execute(q.HELD_ATTACHED, held_id, result.record_id)
+                attached += result.status == "accepted"
+            else:
+                await conn.execute(q.HELD_REASON, held_id, "conflict: a record with this external_id and other "
+                                                           "content arrived meanwhile")
+    return attached
+
+
+def _by_client(rows: list[asyncpg.Record]) -> dict[int, list[asyncpg.Record]]:
+    grouped: dict[int, list[asyncpg.Record]] = {}
+    for row in rows:
+        grouped.setdefault(row["source_client_id"], []).append(row)
+    return grouped
 
 
 async def _store_known(conn: asyncpg.Connection, client: ApiClient, route: Route, items: list[_Good],
@@ -107,8 +170,7 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, route: Route
         [people[x.national_id]["id"] for x in r], [x.year for x in r], [x.category for x in r],
         [to_half_hours(x.hours) for x in r], [x.course_title.strip() for x in r], [x.course_code for x in r],
         [x.completed_on for x in r], [x.region_earned for x in r], [x.external_id for x in r],
-        [g.digest for g in items], [g.position for g in items],
-        client.name, route.source, client.id, route.status,
+        [g.digest for g in items], client.name, route.source, client.id, route.status,
     )
     new_ids = {row["external_id"]: row["id"] for row in inserted}
     if new_ids:
@@ -133,7 +195,7 @@ async def _hold_unknown(conn: asyncpg.Connection, client: ApiClient, route: Rout
     held = {row["external_id"] for row in await conn.fetch(
         q.INSERT_HELD, [g.record.national_id for g in items], [g.record.external_id for g in items],
         [g.digest for g in items], [msgspec.json.encode(g.record).decode() for g in items],
-        [g.position for g in items], route.source, client.id, HELD_REASON)}
+        route.source, client.id, HELD_REASON)}
     missing = [g.record.external_id for g in items if g.record.external_id not in held]
     existing = {row["external_id"]: bytes(row["content_hash"])
                 for row in await conn.fetch(q.EXISTING_HELD, client.id, missing)} if missing else {}

@@ -17,6 +17,7 @@ from ce_service.records.validation import record_errors
 MAX_EXTERNAL_ID = 100
 MAX_NAME = 100
 MAX_CODE = 64
+_TEXT_FIELDS = ("external_id", "national_id", "name", "category", "course_title", "course_code", "region_earned")
 
 
 def parse_record(raw: Any, today: date, max_hours: int) -> tuple[IncomingRecord | None, list[FieldError]]:
@@ -25,7 +26,8 @@ def parse_record(raw: Any, today: date, max_hours: int) -> tuple[IncomingRecord 
         record = msgspec.convert(raw, IncomingRecord, strict=True)
     except msgspec.ValidationError as exc:
         return None, [field_error_from_msgspec(exc)]
-    errors: list[FieldError] = []
+    errors: list[FieldError] = [FieldError(name, "must not contain the NUL character (\\u0000)")
+                                for name in _TEXT_FIELDS if "\x00" in (getattr(record, name) or "")]
     if not record.external_id.strip() or len(record.external_id) > MAX_EXTERNAL_ID:
         errors.append(FieldError("external_id", f"must be 1 to {MAX_EXTERNAL_ID} characters"))
     if message := national_id_error(record.national_id, today=today):

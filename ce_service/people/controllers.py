@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 from litestar import Response, post, put
+from litestar.datastructures import State
 from litestar.di import Provide
 
 from ce_service.auth.guards import machine_client, provide_client
@@ -16,9 +17,10 @@ HR = {"guards": [machine_client("hr_system")], "dependencies": {"client": Provid
 
 
 @put("/api/v1/persons/{national_id:str}", **HR, **json_body(PersonIn))
-async def put_person(national_id: str, data: PersonIn, client: ApiClient, db: asyncpg.Connection) -> Response[PersonOut]:
-    """Create (201) or replace (200) a person and their periods."""
-    person, created = await service.put_person(db, client, national_id, data)
+async def put_person(national_id: str, data: PersonIn, client: ApiClient, db: asyncpg.Connection,
+                     state: State) -> Response[PersonOut]:
+    """Create (201) or replace (200) a person and their periods; records held for them are attached."""
+    person, created = await service.put_person(db, client, national_id, data, state.settings.max_hours_per_record)
     return Response(person, status_code=201 if created else 200)
 
 

@@ -12,7 +12,11 @@ returning id
 
 UPDATE_PERSON = "update persons set name = $2, series = $3, updated_at = now() where id = $1"
 
-PERSON_ID = "select id from persons where national_id = $1"
+PERSON_ID_AND_REGION = """
+select p.id, (select pp.region from person_periods pp where pp.person_id = p.id order by pp.from_year desc limit 1)
+    as region
+from persons p where p.national_id = $1
+"""
 
 PERSON = "select id, national_id, name, series from persons where national_id = $1"
 

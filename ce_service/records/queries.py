@@ -6,10 +6,14 @@ r.course_code, r.region_earned, r.source, r.status, r.status_reason, r.evidence_
 r.created_at, r.updated_at
 """
 
+# Where the hours were earned defaults to the person's region in that year, fixed when stored.
+_REGION_OR_DEFAULT = """coalesce($9, (select pp.region from person_periods pp where pp.person_id = {person}
+    and pp.from_year <= $2 order by pp.from_year desc limit 1))"""
+
 INSERT_RECORD = f"""
 insert into records as r (person_id, year, category, half_hours, course_title, completed_on, provider,
     course_code, region_earned, evidence_ref, source, status, created_by)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'self', 'draft', $11)
+values ($1, $2, $3, $4, $5, $6, $7, $8, {_REGION_OR_DEFAULT.format(person="$1")}, $10, 'self', 'draft', $11)
 returning {RECORD_COLUMNS}
 """
 
@@ -20,7 +24,8 @@ OWN_RECORD = f"select {RECORD_COLUMNS} from records r where r.id = $1 and r.pers
 
 UPDATE_CONTENT = f"""
 update records as r set year = $2, category = $3, half_hours = $4, course_title = $5, completed_on = $6,
-    provider = $7, course_code = $8, region_earned = $9, evidence_ref = $10, updated_at = now()
+    provider = $7, course_code = $8, region_earned = {_REGION_OR_DEFAULT.format(person="r.person_id")},
+    evidence_ref = $10, updated_at = now()
 where r.id = $1
 returning {RECORD_COLUMNS}
 """

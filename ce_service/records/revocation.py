@@ -7,7 +7,7 @@ import asyncpg
 from ce_service.auth.models import ApiClient
 from ce_service.errors import Conflict, Invalid, NotFound
 from ce_service.hours import to_hours
-from ce_service.identity import mask_national_id, region_in_scope
+from ce_service.identity import mask_national_id
 from ce_service.records import queries as q
 from ce_service.records.schemas import MachineRecordOut
 from ce_service.records.service import record_uuid
@@ -33,8 +33,7 @@ async def revoke_by_client(conn: asyncpg.Connection, client: ApiClient, record_i
     async with conn.transaction():
         row = await conn.fetchrow(q.RECORD_FOR_UPDATE, record_uuid(record_id))
         # Outside the client's regions looks the same as not existing.
-        if row is None or (client.regions and not any(region_in_scope(row["person_region"] or "", p)
-                                                       for p in client.regions)):
+        if row is None or not client.covers(row["person_region"]):
             raise NotFound("No such record.")
         if row["status"] == "revoked":
             raise Conflict(f"The record was revoked already, at {row['revoked_at']:%Y-%m-%d %H:%M:%S %Z}.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from ce_service import clock
 from ce_service.auth.models import User
 from ce_service.errors import Conflict, FieldError, Invalid, NotFound
 from ce_service.hours import to_half_hours, to_hours
@@ -18,6 +18,7 @@ from ce_service.records.schemas import EventOut, RecordIn, RecordOut, RecordPage
 from ce_service.records.validation import record_errors
 
 MAX_PAGE = 200
+MAX_OFFSET = 1_000_000
 
 # The content fields a professional may set; all of them are checked again after every edit.
 CONTENT_FIELDS = ("year", "category", "hours", "course_title", "completed_on", "provider", "course_code",
@@ -28,7 +29,7 @@ def _check_content(content: dict[str, Any], max_hours: int) -> None:
     errors = record_errors(
         year=content["year"], category=content["category"], hours=content["hours"],
         completed_on=content["completed_on"], course_title=content["course_title"],
-        region_earned=content["region_earned"], today=date.today(), max_hours=max_hours,
+        region_earned=content["region_earned"], today=clock.today(), max_hours=max_hours,
     )
     if errors:
         raise Invalid.of(errors)
@@ -107,8 +108,8 @@ async def list_own(conn: asyncpg.Connection, user: User, year: int | None, statu
         errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}"))
     if not 1 <= limit <= MAX_PAGE:
         errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
-    if offset < 0:
-        errors.append(FieldError("offset", "must not be negative"))
+    if not 0 <= offset <= MAX_OFFSET:
+        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
     if year is not None and not 1950 <= year <= 2200:
         errors.append(FieldError("year", "must be between 1950 and 2200"))
     if errors:
@@ -132,6 +133,9 @@ async def _own_for_update(conn: asyncpg.Connection, user: User, record_id: str) 
     row = await conn.fetchrow(q.OWN_RECORD_FOR_UPDATE, record_uuid(record_id), _owner(user))
     if row is None:
         raise NotFound("No such record.")
+    if row["source"] != "self":
+        # Hours sent by a provider, the platform or HR are theirs to correct, not the owner's.
+        raise Conflict(f"This record came from {row['source']}; only records you logged yourself can be changed here.")
     return row
 
 

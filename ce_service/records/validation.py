@@ -10,6 +10,7 @@ from ce_service.identity import region_error
 
 CATEGORIES = ("public", "professional")
 MAX_TITLE = 200
+MIN_YEAR = 1950
 
 
 def record_errors(
@@ -20,6 +21,8 @@ def record_errors(
     errors: list[FieldError] = []
     if year > today.year:
         errors.append(FieldError("year", f"must not be in the future (this year is {today.year})"))
+    elif year < MIN_YEAR:
+        errors.append(FieldError("year", f"must be {MIN_YEAR} or later"))
     if category not in CATEGORIES:
         errors.append(FieldError("category", "must be public or professional"))
     if message := half_hours_error(hours, max_hours):

@@ -209,8 +209,11 @@ async def test_canonical_encoding_is_what_json_dumps_gives(api, db, review, zhan
 
 
 async def test_batch_uses_a_bounded_number_of_queries(db, zhang, servers, settings):
+    from ce_service.auth.models import ApiClient
     from ce_service.compliance.receipts import load_signer
     from ce_service.compliance.service import answer_many
+
+    EVERYWHERE = ApiClient(1, "review", "review_system", [])
     from ce_service.rules.store import rule_book
 
     ids = [NID] + [national_id(1000 + i) for i in range(999)]
@@ -218,10 +221,10 @@ async def test_batch_uses_a_bounded_number_of_queries(db, zhang, servers, settin
         await person(db, nid)
     book = await rule_book(db)
     signer = load_signer(settings.signing_key_file)
-    await answer_many(db, book, signer, ids[:2], 2019, 2023, None)  # asyncpg introspects new types once per connection
+    await answer_many(db, EVERYWHERE, book, signer, ids[:2], 2019, 2023, None)  # asyncpg introspects new types once per connection
     queries: list[str] = []
     db.add_query_logger(lambda q: queries.append(q.query))
-    results = await answer_many(db, book, signer, ids, 2019, 2023, None)
+    results = await answer_many(db, EVERYWHERE, book, signer, ids, 2019, 2023, None)
     await asyncio.sleep(0.05)  # query loggers are called soon after, not during, the query
     assert len(results) == 1000 and sum(1 for r in results if hasattr(r, "person")) == 300
     assert len(queries) == 1

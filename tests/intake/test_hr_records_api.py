@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.builders import api_client, national_id, person
+from tests.builders import UNIT, api_client, national_id, person
 
 NID = national_id(123)
 YEAR = date.today().year - 1
@@ -70,7 +70,9 @@ async def test_same_external_id_twice_in_one_batch(api, db, hr):
     await person(db, NID)
     body = (await api.post("/api/v1/hr/records", json={"records": [rec("X"), rec("X"), rec("X", hours=1)]},
                            headers=hr)).json()
-    assert [r["status"] for r in body["results"]] == ["accepted", "accepted", "rejected"]
+    assert [r["status"] for r in body["results"]] == ["accepted", "duplicate", "rejected"]
+    assert body["results"][1]["record_id"] == body["results"][0]["record_id"]
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (1, 1, 1)
     assert await db.fetchval("select count(*) from records") == 1
 
 
@@ -182,3 +184,52 @@ async def test_client_limited_to_regions(api, db):
     body = (await api.post("/api/v1/hr/records", json={"records": [rec()]},
                            headers={"Authorization": f"Bearer {token}"})).json()
     assert body["rejected"] == 1 and body["results"][0]["errors"][0]["field"] == "national_id"
+
+
+async def test_held_records_are_attached_when_the_person_is_added(api, db, hr):
+    body = (await api.post("/api/v1/hr/records", json={"records": [rec("H-1"), rec("H-2", hours=3)]}, headers=hr)).json()
+    assert body["held"] == 2
+    person = {"name": "张三", "series": "engineering", "periods": [
+        {"from_year": 2015, "level": "intermediate", "workplace": "standard", "region": "522601", "unit": UNIT}]}
+    created = await api.put(f"/api/v1/persons/{NID}", json=person, headers=hr)
+    assert created.status_code == 201
+    rows = await db.fetch("select external_id, status, region_earned, source from records order by external_id")
+    assert [(r["external_id"], r["status"], r["region_earned"], r["source"]) for r in rows] == [
+        ("H-1", "registered", "522601", "hr"), ("H-2", "registered", "522601", "hr")]
+    held = await db.fetch("select attached_record_id, attached_at from held_records")
+    assert all(h["attached_record_id"] and h["attached_at"] for h in held)
+    # A resend now is a duplicate of the attached record, never a second copy.
+    again = (await api.post("/api/v1/hr/records", json={"records": [rec("H-1")]}, headers=hr)).json()
+    assert again["duplicates"] == 1
+    assert await db.fetchval("select count(*) from records") == 2
+
+
+async def test_held_record_with_another_name_stays_held(api, db, hr):
+    await api.post("/api/v1/hr/records", json={"records": [rec("H-9", name="张叁")]}, headers=hr)
+    person = {"name": "张三", "series": "engineering", "periods": [
+        {"from_year": 2015, "level": "intermediate", "workplace": "standard", "region": "522601", "unit": UNIT}]}
+    await api.put(f"/api/v1/persons/{NID}", json=person, headers=hr)
+    assert await db.fetchval("select count(*) from records") == 0
+    assert await db.fetchval("select reason from held_records") == "name does not match the registry"
+
+
+async def test_a_null_item_rejects_only_itself(api, db, hr):
+    await person(db, NID)
+    body = (await api.post("/api/v1/hr/records", json={"records": [None, rec("ok"), 5]}, headers=hr)).json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "accepted", "rejected"]
+
+
+async def test_nul_character_rejects_only_its_record(api, db, hr):
+    await person(db, NID)
+    body = (await api.post("/api/v1/hr/records", json={"records": [rec("nul", course_title="a\u0000b"), rec("ok")]},
+                           headers=hr)).json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "accepted"]
+    assert body["results"][0]["errors"][0]["field"] == "course_title"
+
+
+async def test_years_before_1950_are_rejected_not_a_500(api, db, hr):
+    await person(db, NID)
+    body = (await api.post("/api/v1/hr/records", json={"records": [rec("old", year=1900, completed_on="1900-05-20"),
+                                                                     rec("ok")]}, headers=hr)).json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "accepted"]
+    assert body["results"][0]["errors"][0]["field"] == "year"
