@@ -69,6 +69,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     """Serve the API and the PWA (and, with embedded services, run jobs in-process)."""
     from ce_service.serving import serve
 
+    if args.demo:
+        _refuse_demo_in_production(settings)
     services = _services(settings)
     if not settings.embedded_db:
         pending = asyncio.run(_with_connection(services.database_url, pending_migrations))
@@ -103,15 +105,20 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     """Load the demo data and print the credentials it made."""
+    _refuse_demo_in_production(settings)
     services = _services(settings)
     _load_demo(services.database_url, quiet_if_loaded=False)
+
+
+def _refuse_demo_in_production(settings: Settings) -> None:
+    if settings.environment == "production":
+        raise CommandError("demo data (with its well-known demo password) is never loaded when CE_ENV=production")
 
 
 def _load_demo(database_url: str, quiet_if_loaded: bool) -> None:
     from ce_service.demo import load_demo
 
-    if load_settings().environment == "production":
-        raise CommandError("demo data (with its well-known demo password) is never loaded when CE_ENV=production")
+
     report = asyncio.run(_with_connection(database_url, load_demo))
     if report is None:
         if not quiet_if_loaded:

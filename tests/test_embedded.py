@@ -122,3 +122,21 @@ def test_serve_with_commands_from_another_process(tmp_path: Path):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_demo_is_refused_in_production(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CE_")}
+    env.update({"CE_DATA_DIR": str(tmp_path / "data"), "CE_ENV": "production", "CE_SECRET_KEY": "p" * 40})
+    result = subprocess.run([sys.executable, "-m", "ce_service", "demo"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1 and "never loaded when CE_ENV=production" in result.stderr
+
+
+def test_id_numbers_are_masked_in_logs():
+    import logging
+
+    from ce_service.logs import MaskingFormatter
+
+    record = logging.LogRecord("x", logging.ERROR, "f", 1, "GET /api/v1/compliance/%s failed", ("522601198001011238",),
+                               None)
+    assert MaskingFormatter("%(message)s").format(record) == "GET /api/v1/compliance/5226**********1238 failed"

@@ -251,3 +251,36 @@ async def test_the_shipped_verification_script(api, db, review, zhang, tmp_path)
     bad = subprocess.run([sys.executable, script, str(tmp_path / "answer.json"), str(tmp_path / "keys.json")],
                          capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stdout.startswith("invalid")
+
+
+async def test_an_unencoded_plus_in_as_of_is_understood(api, review, zhang):
+    from urllib.parse import quote
+
+    # A review system that pastes the contract's URL sends a raw '+', which query parsing reads as a space.
+    raw = f"/api/v1/compliance/{NID}?from_year=2021&to_year=2022&as_of=2023-08-10T23:59:59+08:00"
+    response = await api.get(raw, headers=review)
+    assert response.status_code == 200, response.text
+    assert response.json()["as_of"] == "2023-08-10T15:59:59Z"
+    encoded = await api.get(f"/api/v1/compliance/{NID}?from_year=2021&to_year=2022&as_of="
+                            + quote("2023-08-10T23:59:59+08:00"), headers=review)
+    assert encoded.json()["as_of"] == "2023-08-10T15:59:59Z"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_review_system_limited_to_regions(api, db, zhang):
+    from ce_service.auth.secrets import new_token, token_hash
+
+    token = new_token()
+    await db.execute("insert into api_clients (name, kind, token_hash, token_hint, regions) values"
+                     " ('湖北评审', 'review_system', $1, 'x', '{42}')", token_hash(token))
+    headers = {"Authorization": f"Bearer {token}"}
+    response = await api.get(f"/api/v1/compliance/{NID}", params={"from_year": 2021, "to_year": 2022}, headers=headers)
+    assert response.status_code == 404
+    batch = await api.post("/api/v1/compliance/batch", json={"national_ids": [NID], "from_year": 2021, "to_year": 2022},
+                           headers=headers)
+    assert batch.json()["results"][0]["error"]["status"] == 404
+
+
+async def test_401_carries_a_bearer_challenge(api):
+    response = await api.get(f"/api/v1/compliance/{NID}", params={"from_year": 2021, "to_year": 2022})
+    assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")

@@ -188,3 +188,25 @@ async def test_moving_person_to_other_unit_keeps_history(api, db, hr):
     assert response.status_code == 200
     assert [p["unit"] for p in response.json()["periods"]] == [UNIT, UNIT, OTHER_UNIT]
     assert await db.fetchval("select count(*) from person_history") == 2
+
+
+async def test_client_limited_to_regions_cannot_reach_others(api, db):
+    from ce_service.auth.secrets import new_token, token_hash
+
+    token = new_token()
+    await db.execute("insert into api_clients (name, kind, token_hash, token_hint, regions) values"
+                     " ('湖北人社', 'hr_system', $1, 'x', '{42}')", token_hash(token))
+    hubei = {"Authorization": f"Bearer {token}"}
+    assert (await api.put(f"/api/v1/persons/{NID}", json=BODY, headers=hubei)).status_code == 403
+    await person(db, NID)  # a Kaili person
+    moved = {**BODY, "periods": [{**BODY["periods"][0], "region": "420106"}]}
+    assert (await api.put(f"/api/v1/persons/{NID}", json=moved, headers=hubei)).status_code == 403
+    exemption = {"from_year": 2022, "to_year": 2023, "reason": "green_channel"}
+    assert (await api.post(f"/api/v1/persons/{NID}/exemptions", json=exemption, headers=hubei)).status_code == 404
+    assert await db.fetchval("select count(*) from exemptions") == 0
+
+
+async def test_nul_character_is_a_422_not_a_500(api, hr):
+    body = {**BODY, "name": "张\u0000三"}
+    response = await api.put(f"/api/v1/persons/{NID}", json=body, headers=hr)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body"

@@ -145,3 +145,26 @@ async def test_machine_token_does_not_open_own_records(api, db):
     token = await api_client(db, "provider")
     response = await api.get("/api/v1/me/records", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+async def test_owner_cannot_change_records_sent_by_others(api, db, pro):
+    pid = await db.fetchval("select person_id from users where username = 'zhangsan'")
+    sent = await db.fetchval(
+        "insert into records (person_id, year, category, half_hours, course_title, completed_on, source, status)"
+        " values ($1, $2, 'public', 6, '基地推送', $3, 'provider', 'submitted') returning id", pid, YEAR, date(YEAR, 3, 1))
+    assert (await api.get(f"/api/v1/me/records/{sent}")).status_code == 200
+    assert (await api.post(f"/api/v1/me/records/{sent}/withdraw", headers=pro)).status_code == 409
+    assert (await api.patch(f"/api/v1/me/records/{sent}", json={"hours": 1}, headers=pro)).status_code == 409
+    assert await db.fetchval("select status from records where id = $1", sent) == "submitted"
+
+
+async def test_huge_offset_is_a_422(api, pro):
+    response = await api.get("/api/v1/me/records", params={"offset": 10**20})
+    assert response.status_code in (400, 422)
+    response = await api.get("/api/v1/me/records", params={"offset": 2_000_000})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "offset"
+
+
+async def test_region_earned_defaults_to_the_persons_region(api, db, pro):
+    record = (await api.post("/api/v1/me/records", json=DRAFT, headers=pro)).json()
+    assert record["region_earned"] == "522601"
