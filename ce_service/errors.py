@@ -6,7 +6,9 @@ import logging
 import re
 from typing import Any
 
+import asyncpg
 import msgspec
+import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -88,6 +90,12 @@ class Invalid(DomainError):
         return cls(detail, errors)
 
 
+class TooManyRequests(DomainError):
+    """Too many attempts in a short time; the Retry-After header says when to try again."""
+
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
 class Unavailable(DomainError):
     """A dependency (database, Redis) is down; try again later."""
 
@@ -163,6 +171,13 @@ def _http(request: Request, exc: HTTPException) -> Response:
     return problem(exc.status_code, slug, title, str(exc.detail), headers=exc.headers)
 
 
+def _dependency_down(request: Request, exc: Exception) -> Response:
+    # Not the client's fault and not a bug: PostgreSQL or Redis is away, or a concurrent transaction won.
+    log.warning("dependency unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem(503, "unavailable", "Service unavailable",
+                   "The database or Redis is busy or unreachable; try again shortly.", headers={"Retry-After": "2"})
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     # The one place an unforeseen error ends: logged with its trace, answered without it.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -171,6 +186,15 @@ def _unexpected(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     DomainError: _domain,
+    asyncpg.PostgresConnectionError: _dependency_down,
+    asyncpg.exceptions.DeadlockDetectedError: _dependency_down,
+    asyncpg.exceptions.SerializationError: _dependency_down,
+    asyncpg.exceptions.TooManyConnectionsError: _dependency_down,
+    asyncpg.exceptions.CannotConnectNowError: _dependency_down,
+    asyncpg.InterfaceError: _dependency_down,
+    ConnectionError: _dependency_down,
+    redis.exceptions.ConnectionError: _dependency_down,
+    redis.exceptions.TimeoutError: _dependency_down,
     msgspec.ValidationError: _schema,
     msgspec.DecodeError: _malformed,
     ValidationException: _litestar_validation,

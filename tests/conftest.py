@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
 from ce_service.app import create_app
 from ce_service.db import init_connection
@@ -127,7 +128,10 @@ def settings(servers: TestServers):
 
 @pytest.fixture
 async def api(servers: TestServers, database_url: str, settings) -> AsyncIterator[AsyncTestClient]:
-    """An HTTP client talking to the whole app, wired to the test's database and the test Redis."""
+    """An HTTP client talking to the whole app, wired to the test's database and the test Redis (emptied first)."""
+    redis = Redis.from_url(servers.redis_url)
+    await redis.flushdb()
+    await redis.aclose()
     app = create_app(settings, database_url, servers.redis_url)
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
         yield client

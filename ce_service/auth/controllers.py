@@ -40,10 +40,11 @@ def _me(user: User, state: State, token: str) -> Me:
 
 
 @post("/api/v1/auth/login", **json_body(LoginIn), status_code=200)
-async def login(data: LoginIn, db: asyncpg.Connection, state: State) -> Response[Me]:
-    """Check the password and set the session cookie."""
+async def login(data: LoginIn, request: Request, db: asyncpg.Connection, state: State) -> Response[Me]:
+    """Check the password and set the session cookie (429 after too many failures)."""
     settings = state.settings
-    token, user = await service.login(db, data.username, data.password, settings.session_hours)
+    address = request.client.host if request.client else "unknown"
+    token, user = await service.login(db, state.redis, data.username, data.password, address, settings.session_hours)
     cookie = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=settings.secure_cookies,
                     max_age=settings.session_hours * 3600, path="/")
     return Response(_me(user, state, token), cookies=[cookie])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import asyncpg
@@ -9,7 +10,7 @@ import asyncpg
 from ce_service.auth import queries as q
 from ce_service.auth.models import CLIENT_KINDS, ROLES, ApiClient, User
 from ce_service.auth.secrets import hash_password, new_token, token_hash, verify_password
-from ce_service.errors import FieldError, Invalid, Unauthorized
+from ce_service.errors import FieldError, Invalid, TooManyRequests, Unauthorized
 from ce_service.identity import credit_code_error, national_id_error, region_prefix_error
 
 MIN_PASSWORD_LENGTH = 8
@@ -110,14 +111,43 @@ async def create_user(
         raise Invalid.field(field, "already has an account") from None
 
 
-async def login(conn: asyncpg.Connection, username: str, password: str, session_hours: int) -> tuple[str, User]:
-    """Check a password and open a session; the same answer for an unknown user and a wrong password."""
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_FAILURES_PER_NAME = 10    # per username (or ID number) in the window
+LOGIN_FAILURES_PER_ADDRESS = 50  # per client address in the window
+
+
+async def _check_throttle(redis, keys: list[str], limits: list[int]) -> None:
+    for key, limit in zip(keys, limits):
+        if int(await redis.get(key) or 0) >= limit:
+            wait = max(1, await redis.ttl(key))
+            raise TooManyRequests(f"Too many failed sign-ins; try again in {(wait + 59) // 60} minute(s).",
+                                  headers={"Retry-After": str(wait)})
+
+
+async def _count_failure(redis, keys: list[str]) -> None:
+    for key in keys:
+        if await redis.incr(key) == 1:  # the first failure opens the window (EXPIRE NX needs Redis 7)
+            await redis.expire(key, LOGIN_WINDOW_SECONDS)
+
+
+async def login(conn: asyncpg.Connection, redis, username: str, password: str, address: str,
+                session_hours: int) -> tuple[str, User]:
+    """Check a password and open a session; the same answer for an unknown user and a wrong password.
+
+    Failed attempts are counted in Redis per name and per address; past the limit, 429 until the
+    window ends, so that passwords (and professionals' ID numbers are semi-public) cannot be guessed.
+    """
     username = username.strip()
+    keys = [f"ce:login-failures:name:{hashlib.sha256(username.encode()).hexdigest()[:32]}",
+            f"ce:login-failures:addr:{address}"]
+    await _check_throttle(redis, keys, [LOGIN_FAILURES_PER_NAME, LOGIN_FAILURES_PER_ADDRESS])
     row = await conn.fetchrow(q.USER_BY_USERNAME, username)
     if row is None and len(username) == 18:
         row = await conn.fetchrow(q.USER_BY_NATIONAL_ID, username)
     if not verify_password(row["password_hash"] if row else None, password) or row is None:
+        await _count_failure(redis, keys)
         raise Unauthorized("Wrong username or password.")
+    await redis.delete(keys[0])
     token = new_token()
     await conn.execute(q.INSERT_SESSION, token_hash(token), row["id"], session_hours)
     return token, _user(row)

@@ -71,3 +71,25 @@ async def test_login_body_is_validated(api):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
     assert "password" in response.json()["errors"][0]["message"]
+
+
+async def test_failed_sign_ins_are_throttled(api, db):
+    from ce_service.auth.service import LOGIN_FAILURES_PER_NAME
+
+    await user(db, "admin", "admin")
+    for _ in range(LOGIN_FAILURES_PER_NAME):
+        response = await api.post("/api/v1/auth/login", json={"username": "admin", "password": "guess-guess"})
+        assert response.status_code == 401
+    blocked = await api.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    assert blocked.json()["type"].endswith("too-many-requests")
+
+
+async def test_a_success_clears_the_count(api, db):
+    await user(db, "admin", "admin")
+    for _ in range(5):
+        await api.post("/api/v1/auth/login", json={"username": "admin", "password": "guess-guess"})
+    assert (await api.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})).status_code == 200
+    for _ in range(6):
+        response = await api.post("/api/v1/auth/login", json={"username": "admin", "password": "guess-guess"})
+    assert response.status_code == 401
