@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
 from ce_service.auth import service
@@ -76,6 +77,12 @@ def signed_in(*roles: str) -> Guard:
 def provide_client(request: Request) -> ApiClient:
     """The machine client a guard admitted."""
     return request.state.client
+
+
+def for_clients(*kinds: str) -> dict[str, Any]:
+    """Route-decorator arguments: admit clients of these kinds and hand the handler `client`."""
+    return {"guards": [machine_client(*kinds)],
+            "dependencies": {"client": Provide(provide_client, sync_to_thread=False)}}
 
 
 def provide_user(request: Request) -> User:

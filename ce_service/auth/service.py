@@ -58,9 +58,10 @@ class ClientCache:
             return hit[1]
         async with conn_source.acquire() as conn:
             client = await client_for_token(conn, token)
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()  # crude but bounded; refilled within one burst
-        if self.seconds > 0:
+        # Only real clients are remembered, so random tokens cannot crowd them out.
+        if client is not None and self.seconds > 0:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()  # bounded; the real clients come back within one request each
             self._entries[token] = (now + self.seconds, client)
         return client
 

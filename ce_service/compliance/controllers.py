@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Response, get, post
+from litestar import get, post
 from litestar.datastructures import CacheControlHeader, State
-from litestar.di import Provide
 
-from ce_service.auth.guards import machine_client, provide_client
+from ce_service.auth.guards import for_clients
 from ce_service.auth.models import ApiClient
-from ce_service.compliance import queries as q
 from ce_service.compliance import service
-from ce_service.compliance.receipts import b64url
-from ce_service.compliance.schemas import Answer, BatchIn, BatchOut, KeysOut, PublicKey
+from ce_service.compliance.schemas import Answer, BatchIn, BatchOut, KeysOut
 from ce_service.wire import json_body
 
-REVIEW = {"guards": [machine_client("review_system")],
-          "dependencies": {"client": Provide(provide_client, sync_to_thread=False)}}
+REVIEW = for_clients("review_system")
 # Answers hold personal data: no cache along the way may keep them.
 NO_STORE = CacheControlHeader(no_store=True)
 
@@ -41,13 +37,10 @@ async def compliance_batch(data: BatchIn, client: ApiClient, db: asyncpg.Connect
     return BatchOut(results)
 
 
-@get("/api/v1/compliance/keys")
-async def keys(db: asyncpg.Connection) -> Response[KeysOut]:
+@get("/api/v1/compliance/keys", cache_control=CacheControlHeader(public=True, max_age=300))
+async def keys(db: asyncpg.Connection) -> KeysOut:
     """The public keys that verify receipts, current and past (Ed25519, raw 32 bytes, base64url)."""
-    rows = await db.fetch(q.KEYS)
-    out = KeysOut([PublicKey(r["kid"], r["algorithm"], b64url(bytes(r["public_key"])),
-                             r["first_used_at"].isoformat()) for r in rows])
-    return Response(out, headers={"Cache-Control": "public, max-age=300"})
+    return await service.public_keys(db)
 
 
 ROUTES = [keys, compliance, compliance_batch]

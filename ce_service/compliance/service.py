@@ -11,7 +11,7 @@ import msgspec
 from ce_service import clock
 from ce_service.auth.models import ApiClient
 from ce_service.compliance import queries as q
-from ce_service.compliance.receipts import Signer
+from ce_service.compliance.receipts import Signer, b64url
 from ce_service.compliance.schemas import (
     MAX_BATCH,
     MAX_YEARS,
@@ -19,8 +19,10 @@ from ce_service.compliance.schemas import (
     BatchError,
     ExemptionOut,
     HoursOut,
+    KeysOut,
     NotCountedOut,
     PersonRef,
+    PublicKey,
     Receipt,
     ShortfallOut,
     YearOut,
@@ -39,6 +41,13 @@ _records_as_of = msgspec.json.Decoder(list[tuple[int, str, int, str | None, list
 
 # The current status holds for any instant from now on; this stands for "since before the question".
 _SINCE_ALWAYS = datetime.min.replace(tzinfo=timezone.utc)
+
+
+async def public_keys(conn: asyncpg.Connection) -> KeysOut:
+    """Every key that ever signed an answer, oldest first."""
+    rows = await conn.fetch(q.KEYS)
+    return KeysOut([PublicKey(r["kid"], r["algorithm"], b64url(bytes(r["public_key"])), r["first_used_at"].isoformat())
+                    for r in rows])
 
 
 def not_in_registry() -> NotFound:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncpg
 from litestar import post
 from litestar.datastructures import State
-from litestar.di import Provide
 
-from ce_service.auth.guards import machine_client, provide_client
+from ce_service.auth.guards import for_clients
 from ce_service.auth.models import ApiClient
 from ce_service.intake import service
 from ce_service.intake.schemas import BatchIn, BatchOut, RevokeIn
@@ -15,7 +14,7 @@ from ce_service.records.revocation import revoke_by_client
 from ce_service.records.schemas import MachineRecordOut
 from ce_service.wire import json_body
 
-HR = {"guards": [machine_client("hr_system")], "dependencies": {"client": Provide(provide_client, sync_to_thread=False)}}
+HR = for_clients("hr_system")
 
 
 @post("/api/v1/hr/records", **HR, **json_body(BatchIn, items_checked_for_nul=True), status_code=200)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncpg
 from litestar import Response, post, put
 from litestar.datastructures import State
-from litestar.di import Provide
 
-from ce_service.auth.guards import machine_client, provide_client
+from ce_service.auth.guards import for_clients
 from ce_service.auth.models import ApiClient
 from ce_service.people import service
 from ce_service.people.schemas import ExemptionIn, ExemptionOut, PersonIn, PersonOut
 from ce_service.wire import json_body
 
-HR = {"guards": [machine_client("hr_system")], "dependencies": {"client": Provide(provide_client, sync_to_thread=False)}}
+HR = for_clients("hr_system")
 
 
 @put("/api/v1/persons/{national_id:str}", **HR, **json_body(PersonIn))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from ce_service.records.lifecycle import PENDING
 from ce_service.rules.model import Rule, RuleBook
-
-PENDING = frozenset({"submitted", "unit_approved"})
 
 
 class Period(NamedTuple):
