@@ -30,6 +30,7 @@ from ce_service.intake import hr_controllers as hr_routes
 from ce_service.jobs import worker_settings
 from ce_service.people import controllers as people_routes
 from ce_service.records import controllers as record_routes
+from ce_service.review import controllers as review_routes
 from ce_service.rules.store import RuleBookCache
 from ce_service.settings import PWA_DIR, Settings, load_settings
 from ce_service.web import pages
@@ -74,6 +75,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *record_routes.ROUTES,
             *compliance_routes.ROUTES,
             *hr_routes.ROUTES,
+            *review_routes.ROUTES,
             *pages.ROUTES,
             create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),
         ],

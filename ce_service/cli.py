@@ -220,6 +220,19 @@ def cmd_rules_list(settings: Settings, args: argparse.Namespace) -> None:
         print(f"{r['name']:<12} v{r['version']:<3} {r['loaded_at']:%Y-%m-%d %H:%M}  {r['loaded_by']:<28} {r['title']}")
 
 
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
+    """Check the hash chain of the record history; name the first broken event."""
+    from ce_service.records.trail import verify_chain
+
+    services = _services(settings)
+    report = asyncio.run(_with_connection(services.database_url, verify_chain))
+    if not report.ok:
+        where = f"event {report.broken_at} (chain position {report.broken_seq}, record {report.record_id})" \
+            if report.broken_at is not None else "the chain head"
+        raise CommandError(f"audit trail BROKEN at {where}: {report.problem}; {report.checked} events before it are intact")
+    print(f"audit trail intact: {report.checked} events verified")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one sub-command per job."""
     parser = argparse.ArgumentParser(prog="ce-service", description="继续教育学时登记与达标查询服务 (ce-service)")
@@ -267,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     rload.add_argument("file")
     rload.set_defaults(run=cmd_rules_load)
     rules.add_parser("list", help="list rule-set versions").set_defaults(run=cmd_rules_list)
+
+    audit = sub.add_parser("audit", help="the record history's hash chain").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify", help="check every event against its hash").set_defaults(run=cmd_audit_verify)
 
     units = sub.add_parser("units", help="employer units").add_subparsers(dest="action", required=True)
     uadd = units.add_parser("add", help="add or update a unit")

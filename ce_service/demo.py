@@ -43,6 +43,16 @@ from ce_service.identity import make_credit_code, make_national_id
 # Serialises concurrent demo loads (the key is arbitrary but fixed: "ce-demo").
 LOCK_DEMO = "select pg_advisory_xact_lock($1)"
 
+# Records waiting for a decision get the route routing_rules gives them, at the step they reached.
+ROUTE_WAITING = """
+update records r set route = coalesce(route_for(r.source, p.series, (
+        select pp.region from person_periods pp where pp.person_id = r.person_id and pp.from_year <= r.year
+        order by pp.from_year desc limit 1)), '{}'),
+    step = case when r.status = 'unit_approved' and r.source in ('self', 'import', 'recognised') then 1 else 0 end
+from persons p
+where p.id = r.person_id and r.status in ('submitted', 'unit_approved') and r.route is null
+"""
+
 MARKER_EXISTS = "select exists (select 1 from units where credit_code = $1)"
 
 TAKEN_USERNAMES = "select array_agg(username order by username) from users where username = any($1::text[])"
@@ -633,6 +643,7 @@ async def load_demo(conn: asyncpg.Connection) -> str | None:
         user_ids = {r["username"]: r["id"] for r in rows}
 
         await _insert_records(conn, plan.records, person_ids, user_ids, client_ids)
+        await conn.execute(ROUTE_WAITING)
 
     return _report(plan, users, tokens)
 

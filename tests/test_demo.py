@@ -165,3 +165,13 @@ def test_content_is_deterministic():
     assert [(r.id, r.half_hours, r.status, r.steps[-1].at) for r in a.records] == \
         [(r.id, r.half_hours, r.status, r.steps[-1].at) for r in b.records]
     assert all(r.completed_on <= date(2026, 5, 31) for r in a.records)
+
+
+async def test_demo_records_waiting_are_in_reviewer_queues(db):
+    from ce_service.demo import load_demo
+
+    await load_demo(db)
+    waiting = await db.fetch("select route, step, status, source from records"
+                             " where status in ('submitted', 'unit_approved')")
+    assert waiting and all(r["route"] and r["step"] < len(r["route"]) for r in waiting)
+    assert all(r["route"][r["step"]] != "unit" for r in waiting if r["status"] == "unit_approved")

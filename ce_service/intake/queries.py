@@ -8,24 +8,34 @@ from persons p where p.national_id = any($1::bpchar[])
 """
 
 # region_earned defaults to the person's region in the record's year, fixed at arrival so that a
-# later change of the person's periods does not move hours already earned.
+# later change of the person's periods does not move hours already earned. The route comes from
+# routing_rules (route_for): no steps means registered on arrival, otherwise waiting for the first.
 # The unique index on (source_client_id, external_id) makes a resend, even a concurrent one,
 # unable to create a second record: the losing insert does nothing and we look the winner up.
 INSERT_RECORDS = """
+with incoming as (
+    select r.*, p.series,
+           (select pp.region from person_periods pp where pp.person_id = r.person_id and pp.from_year <= r.year
+            order by pp.from_year desc limit 1) as person_region
+    from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::date[], $8::text[],
+                $9::text[], $10::bytea[])
+        as r (person_id, year, category, half_hours, course_title, course_code, completed_on, region_earned,
+              external_id, content_hash)
+    join persons p on p.id = r.person_id
+), routed as (
+    select i.*, coalesce(route_for($12, i.series, i.person_region), '{}') as route from incoming i
+)
 insert into records (person_id, year, category, half_hours, course_title, course_code, completed_on,
-    region_earned, provider, source, source_client_id, external_id, content_hash, status,
+    region_earned, provider, source, source_client_id, external_id, content_hash, route, step, status,
     submitted_at, registered_at)
-select r.person_id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on,
-    coalesce(r.region_earned, (select pp.region from person_periods pp where pp.person_id = r.person_id
-                               and pp.from_year <= r.year order by pp.from_year desc limit 1)), $11, $12, $13, r.external_id, r.content_hash, $14::text,
-    case when $14::text = 'submitted' then now() end, case when $14::text = 'registered' then now() end
-from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::date[], $8::text[],
-            $9::text[], $10::bytea[])
-    as r (person_id, year, category, half_hours, course_title, course_code, completed_on, region_earned,
-          external_id, content_hash)
-order by r.external_id  -- one lock order for every batch, so overlapping batches cannot deadlock
+select person_id, year, category, half_hours, course_title, course_code, completed_on,
+    coalesce(region_earned, person_region), $11, $12, $13, external_id, content_hash, route, 0,
+    case when cardinality(route) = 0 then 'registered' else 'submitted' end,
+    case when cardinality(route) > 0 then now() end, case when cardinality(route) = 0 then now() end
+from routed
+order by external_id  -- one lock order for every batch, so overlapping batches cannot deadlock
 on conflict (source_client_id, external_id) where external_id is not null do nothing
-returning id, external_id
+returning id, external_id, status
 """
 
 EXISTING = """
@@ -36,7 +46,8 @@ where source_client_id = $1 and external_id = any($2::text[])
 # Events of the records just inserted, at the same instant as their registration.
 INSERT_CREATED_EVENTS = """
 insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action, from_status, to_status)
-select id, now(), 'client', $2, $3, $4, $5, 'create', null, $6 from unnest($1::uuid[]) as id
+select e.id, now(), 'client', $3, $4, $5, $6, 'create', null, e.status
+from unnest($1::uuid[], $2::text[]) as e (id, status)
 """
 
 INSERT_HELD = """

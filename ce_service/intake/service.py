@@ -19,16 +19,9 @@ from ce_service.intake.validation import content_hash, parse_record
 HELD_REASON = "person not in the registry yet"
 
 
-@dataclass(frozen=True)
-class Route:
-    """Where records of one source go on arrival."""
-
-    source: str   # records.source
-    status: str   # the status they start in: "registered" (HR), "submitted" (providers)
-
-
-HR = Route("hr", "registered")
-PROVIDER = Route("provider", "submitted")
+# Sources of batches; where their records go on arrival is data (routing_rules), not code.
+HR = "hr"
+PROVIDER = "provider"
 
 
 @dataclass
@@ -42,7 +35,7 @@ def _conflict() -> list[FieldError]:
     return [FieldError("external_id", "conflict: this external_id was sent before with different content")]
 
 
-async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records: list[Any], route: Route,
+async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records: list[Any], source: str,
                        max_hours: int) -> BatchOut:
     """Store every usable record of a batch in one transaction; answer one result per record, in order."""
     if len(raw_records) > MAX_BATCH:
@@ -85,8 +78,8 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
                     "national_id", "this person is outside the regions this client may send for")])
             else:
                 known.append(item)
-        await _store_known(conn, client, route, known, people, results)
-        await _hold_unknown(conn, client, route, unknown, results)
+        await _store_known(conn, client, source, known, people, results)
+        await _hold_unknown(conn, client, source, unknown, results)
 
     # A repeat inside the batch is a duplicate of its first occurrence (or shares its rejection).
     for i, raw in enumerate(raw_records):
@@ -110,9 +103,6 @@ async def lock_people(conn: asyncpg.Connection, national_ids: list[str]) -> None
     """
     if national_ids:
         await conn.execute(q.LOCK_PEOPLE, sorted(national_ids))
-
-
-_ROUTES = {"hr": HR, "provider": PROVIDER, "platform": Route("platform", "registered"), "import": Route("import", "submitted")}
 
 
 async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str, name: str, max_hours: int) -> int:
@@ -141,7 +131,7 @@ async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str
             by_external[record.external_id] = row["id"]
         results: list[RecordResult | None] = [None] * len(items)
         people = {national_id: {"id": person_id}}
-        await _store_known(conn, client, _ROUTES[first["source"]], items, people, results)
+        await _store_known(conn, client, first["source"], items, people, results)
         for item, result in zip(items, results):
             held_id = by_external[item.record.external_id]
             if result is not None and result.record_id is not None:
@@ -160,7 +150,7 @@ def _by_client(rows: list[asyncpg.Record]) -> dict[int, list[asyncpg.Record]]:
     return grouped
 
 
-async def _store_known(conn: asyncpg.Connection, client: ApiClient, route: Route, items: list[_Good],
+async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str, items: list[_Good],
                        people: dict[str, asyncpg.Record], results: list[RecordResult | None]) -> None:
     if not items:
         return
@@ -170,12 +160,12 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, route: Route
         [people[x.national_id]["id"] for x in r], [x.year for x in r], [x.category for x in r],
         [to_half_hours(x.hours) for x in r], [x.course_title.strip() for x in r], [x.course_code for x in r],
         [x.completed_on for x in r], [x.region_earned for x in r], [x.external_id for x in r],
-        [g.digest for g in items], client.name, route.source, client.id, route.status,
+        [g.digest for g in items], client.name, source, client.id,
     )
     new_ids = {row["external_id"]: row["id"] for row in inserted}
-    if new_ids:
-        await conn.execute(q.INSERT_CREATED_EVENTS, list(new_ids.values()), client.id, client.name, client.kind,
-                           ",".join(client.regions), route.status)
+    if inserted:
+        await conn.execute(q.INSERT_CREATED_EVENTS, [row["id"] for row in inserted], [row["status"] for row in inserted],
+                           client.id, client.name, client.kind, ",".join(client.regions))
     missing = [g.record.external_id for g in items if g.record.external_id not in new_ids]
     existing = {row["external_id"]: row for row in await conn.fetch(q.EXISTING, client.id, missing)} if missing else {}
     for item in items:
@@ -188,14 +178,14 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, route: Route
             results[item.position] = RecordResult(external_id, "rejected", errors=_conflict())
 
 
-async def _hold_unknown(conn: asyncpg.Connection, client: ApiClient, route: Route, items: list[_Good],
+async def _hold_unknown(conn: asyncpg.Connection, client: ApiClient, source: str, items: list[_Good],
                         results: list[RecordResult | None]) -> None:
     if not items:
         return
     held = {row["external_id"] for row in await conn.fetch(
         q.INSERT_HELD, [g.record.national_id for g in items], [g.record.external_id for g in items],
         [g.digest for g in items], [msgspec.json.encode(g.record).decode() for g in items],
-        route.source, client.id, HELD_REASON)}
+        source, client.id, HELD_REASON)}
     missing = [g.record.external_id for g in items if g.record.external_id not in held]
     existing = {row["external_id"]: bytes(row["content_hash"])
                 for row in await conn.fetch(q.EXISTING_HELD, client.id, missing)} if missing else {}

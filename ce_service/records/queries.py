@@ -82,3 +82,26 @@ insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role
     from_status, to_status, reason)
 values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
+
+# Submitting fixes the record's route (routing_rules, by the person's series and region in that
+# year) and starts it at the first step; a route with no steps registers at once.
+SUBMIT = f"""
+update records as r set route = x.route, step = 0, updated_at = now(), submitted_at = now(),
+    status = case when cardinality(x.route) = 0 then 'registered' else 'submitted' end,
+    registered_at = case when cardinality(x.route) = 0 then now() end
+from (
+    select coalesce(route_for(r2.source, p.series, (
+               select pp.region from person_periods pp where pp.person_id = r2.person_id and pp.from_year <= r2.year
+               order by pp.from_year desc limit 1)), '{{}}') as route
+    from records r2 join persons p on p.id = r2.person_id where r2.id = $1
+) x
+where r.id = $1
+returning {RECORD_COLUMNS}
+"""
+
+CHAIN_PAGE = """
+select e.id, e.record_id, e.chain_seq, e.prev_hash, e.hash, sha256(e.prev_hash || record_event_content(e)) as recomputed
+from record_events e where e.chain_seq > $1 order by e.chain_seq limit $2
+"""
+
+CHAIN_HEAD = "select seq, hash from event_chain_head"

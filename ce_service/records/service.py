@@ -83,7 +83,11 @@ async def act(conn: asyncpg.Connection, user: User, record_id: str, action: str)
     async with conn.transaction():
         row = await _own_for_update(conn, user, record_id)
         status = _transition(row["status"], action)
-        updated = await conn.fetchrow(q.UPDATE_STATUS, row["id"], status)
+        if action == "submit":
+            updated = await conn.fetchrow(q.SUBMIT, row["id"])
+            status = updated["status"]
+        else:
+            updated = await conn.fetchrow(q.UPDATE_STATUS, row["id"], status)
         await _event(conn, row["id"], user, action, row["status"], status)
     return to_out(updated)
 

@@ -1,0 +1,1 @@
+"""Verification: reviewers' queues and decisions (unit, then HR or health department), by routing data."""

@@ -1,0 +1,59 @@
+"""Reviewers' JSON API: /api/v1/review/… (unit, HR and health reviewers, session cookie + CSRF)."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import get, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from ce_service.auth.guards import provide_user, signed_in
+from ce_service.auth.models import User
+from ce_service.review import service
+from ce_service.review.schemas import ApproveManyIn, ApproveManyOut, QueuePage, ReasonIn, ReviewItem
+from ce_service.wire import json_body
+
+REVIEWER = {"guards": [signed_in("unit_reviewer", "hr_reviewer", "health_reviewer")],
+            "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
+
+
+@get("/api/v1/review/queue", **REVIEWER)
+async def queue(user: User, db: asyncpg.Connection, year: int | None = None, source: str | None = None,
+                national_id: str | None = None, status: str | None = None,
+                limit: int = Parameter(default=50), offset: int = Parameter(default=0)) -> QueuePage:
+    """Records waiting for my decision, oldest first, filtered by year, source, person and status."""
+    return await service.queue(db, user, year=year, source=source, national_id=national_id, status=status,
+                               limit=limit, offset=offset)
+
+
+@get("/api/v1/review/records/{record_id:str}", **REVIEWER)
+async def record(record_id: str, user: User, db: asyncpg.Connection) -> ReviewItem:
+    """A record in my scope with its evidence reference and whole history."""
+    return await service.record(db, user, record_id)
+
+
+@post("/api/v1/review/records/{record_id:str}/approve", **REVIEWER, status_code=200)
+async def approve(record_id: str, user: User, db: asyncpg.Connection) -> ReviewItem:
+    """Approve my step of this record."""
+    return await service.approve(db, user, record_id)
+
+
+@post("/api/v1/review/records/{record_id:str}/return", **REVIEWER, **json_body(ReasonIn), status_code=200)
+async def return_record(record_id: str, data: ReasonIn, user: User, db: asyncpg.Connection) -> ReviewItem:
+    """Send the record back to its owner with a reason."""
+    return await service.return_record(db, user, record_id, data.reason)
+
+
+@post("/api/v1/review/approve-many", **REVIEWER, **json_body(ApproveManyIn), status_code=200)
+async def approve_many(data: ApproveManyIn, user: User, db: asyncpg.Connection) -> ApproveManyOut:
+    """Approve up to 200 records, each checked and recorded on its own."""
+    return await service.approve_many(db, user, data.record_ids)
+
+
+@post("/api/v1/review/records/{record_id:str}/revoke", **REVIEWER, **json_body(ReasonIn), status_code=200)
+async def revoke(record_id: str, data: ReasonIn, user: User, db: asyncpg.Connection) -> ReviewItem:
+    """Revoke a registered record (HR and health reviewers) and note it in the integrity file."""
+    return await service.revoke(db, user, record_id, data.reason)
+
+
+ROUTES = [queue, record, approve, return_record, approve_many, revoke]

@@ -1,0 +1,74 @@
+"""SQL for reviewers: queues, the record under decision, the decisions, the integrity file."""
+
+VERIFIER_KIND = "select code, scope from verifier_kinds where role = $1"
+
+# A record with what decides who may see it: the person's unit and region in the record's year.
+_REVIEW_COLUMNS = """
+r.id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on, r.provider,
+r.region_earned, r.source, r.status, r.status_reason, r.route, r.step, r.submitted_at, r.registered_at,
+r.evidence_ref, r.created_at, p.id as person_id, p.national_id, p.name, p.series, pp.unit_code, pp.region
+"""
+
+_REVIEW_FROM = """
+records r join persons p on p.id = r.person_id
+left join lateral (select x.unit_code, x.region from person_periods x
+                   where x.person_id = r.person_id and x.from_year <= r.year
+                   order by x.from_year desc limit 1) pp on true
+"""
+
+# $2 unit code or $3 region prefix: the reviewer's scope (one of them is null).
+_IN_SCOPE = "(($2::text is not null and pp.unit_code = $2::bpchar) or ($3::text is not null and pp.region like $3 || '%'))"
+
+_QUEUE_FILTER = f"""
+r.status in ('submitted', 'unit_approved') and r.route[r.step + 1] = $1 and {_IN_SCOPE}
+and ($4::smallint is null or r.year = $4) and ($5::text is null or r.source = $5)
+and ($6::text is null or p.national_id = $6::bpchar) and ($7::text is null or r.status = $7)
+"""
+
+QUEUE_COUNT = f"select count(*) from {_REVIEW_FROM} where {_QUEUE_FILTER}"
+
+# Oldest first: whoever has waited longest is served first.
+QUEUE_PAGE = f"""
+select {_REVIEW_COLUMNS} from {_REVIEW_FROM} where {_QUEUE_FILTER}
+order by r.submitted_at nulls last, r.created_at, r.id
+limit $8 offset $9
+"""
+
+RECORD = f"select {_REVIEW_COLUMNS} from {_REVIEW_FROM} where r.id = $1"
+
+RECORD_FOR_UPDATE = f"select {_REVIEW_COLUMNS} from {_REVIEW_FROM} where r.id = $1 for update of r"
+
+APPROVE = """
+update records set step = step + 1, updated_at = now(),
+    status = case when step + 1 >= cardinality(route) then 'registered' else 'unit_approved' end,
+    registered_at = case when step + 1 >= cardinality(route) then now() end
+where id = $1
+returning status
+"""
+
+RETURN = """
+update records set status = 'returned', status_reason = $2, step = 0, updated_at = now() where id = $1
+"""
+
+REVOKE = """
+update records set status = 'revoked', status_reason = $2, revoked_at = now(), updated_at = now() where id = $1
+"""
+
+INSERT_EVENT = """
+insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
+    from_status, to_status, reason)
+values ($1, now(), 'user', $2, $3, $4, $5, $6, $7, $8, $9)
+"""
+
+LAST_DECISION = """
+select actor_name, at, action from record_events where record_id = $1 order by id desc limit 1
+"""
+
+EVENTS = """
+select at, action, from_status, to_status, actor_name, role, scope, reason from record_events
+where record_id = $1 order by id
+"""
+
+INSERT_INTEGRITY = """
+insert into integrity_entries (person_id, kind, record_id, reason, actor) values ($1, $2, $3, $4, $5)
+"""

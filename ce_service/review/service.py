@@ -1,0 +1,165 @@
+"""Reviewers' work: their queue, a record in full, approve, return, approve many, revoke."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from ce_service.auth.models import User
+from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, problem_of
+from ce_service.hours import to_hours
+from ce_service.records.schemas import EventOut
+from ce_service.records.service import record_uuid
+from ce_service.review import queries as q
+from ce_service.review.schemas import ApproveManyOut, Outcome, QueuePage, ReviewItem
+
+MAX_PAGE = 200
+MAX_OFFSET = 1_000_000
+WAITING = ("submitted", "unit_approved")
+
+
+async def _kind(conn: asyncpg.Connection, user: User) -> str:
+    row = await conn.fetchrow(q.VERIFIER_KIND, user.role)
+    if row is None:
+        raise Forbidden("Only reviewers have a queue.")
+    return row["code"]
+
+
+def _scope_args(user: User) -> tuple[str | None, str | None]:
+    return user.unit_code, user.region_prefix
+
+
+def _item(row: asyncpg.Record, history: list[EventOut] | None = None) -> ReviewItem:
+    route, step = row["route"] or [], row["step"]
+    return ReviewItem(
+        str(row["id"]), row["national_id"], row["name"], row["series"], row["unit_code"], row["region"], row["year"],
+        row["category"], to_hours(row["half_hours"]), row["course_title"], row["course_code"], row["completed_on"],
+        row["provider"], row["source"], row["status"],
+        route[step] if row["status"] in WAITING and step < len(route) else None,
+        row["status_reason"], row["submitted_at"], row["evidence_ref"], history,
+    )
+
+
+def _in_scope(user: User, row: asyncpg.Record) -> bool:
+    if user.unit_code is not None:
+        return row["unit_code"] == user.unit_code
+    if user.region_prefix is not None:
+        return (row["region"] or "").startswith(user.region_prefix)
+    return False
+
+
+async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, source: str | None,
+                national_id: str | None, status: str | None, limit: int, offset: int) -> QueuePage:
+    """The records waiting for this reviewer's kind of verification, in their scope, oldest first."""
+    errors = []
+    if not 1 <= limit <= MAX_PAGE:
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+    if not 0 <= offset <= MAX_OFFSET:
+        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
+    if status is not None and status not in WAITING:
+        errors.append(FieldError("status", f"must be one of {', '.join(WAITING)}"))
+    if year is not None and not 1950 <= year <= 2200:
+        errors.append(FieldError("year", "must be between 1950 and 2200"))
+    if errors:
+        raise Invalid.of(errors)
+    kind = await _kind(conn, user)
+    unit, region = _scope_args(user)
+    args = (kind, unit, region, year, source, national_id, status)
+    total = await conn.fetchval(q.QUEUE_COUNT, *args)
+    rows = await conn.fetch(q.QUEUE_PAGE, *args, limit, offset)
+    return QueuePage([_item(r) for r in rows], total, limit, offset)
+
+
+async def record(conn: asyncpg.Connection, user: User, record_id: str) -> ReviewItem:
+    """A record in the reviewer's scope with its whole history (404 outside the scope)."""
+    await _kind(conn, user)
+    row = await conn.fetchrow(q.RECORD, record_uuid(record_id))
+    if row is None or not _in_scope(user, row):
+        raise NotFound("No such record.")
+    history = [EventOut(e["at"], e["action"], e["from_status"], e["to_status"], e["actor_name"], e["role"], e["reason"])
+               for e in await conn.fetch(q.EVENTS, row["id"])]
+    return _item(row, history)
+
+
+async def _for_decision(conn: asyncpg.Connection, user: User, record_id: str) -> tuple[asyncpg.Record, str]:
+    kind = await _kind(conn, user)
+    row = await conn.fetchrow(q.RECORD_FOR_UPDATE, record_uuid(record_id))
+    if row is None or not _in_scope(user, row):
+        raise NotFound("No such record.")
+    return row, kind
+
+
+async def _already_decided(conn: asyncpg.Connection, row: asyncpg.Record) -> Conflict:
+    last = await conn.fetchrow(q.LAST_DECISION, row["id"])
+    by = f" ({last['action']} by {last['actor_name']} at {last['at']:%Y-%m-%d %H:%M:%S %Z})" if last else ""
+    return Conflict(f"The record is not waiting for your decision: it is {row['status']}{by}.")
+
+
+def _waiting_for(row: asyncpg.Record, kind: str) -> bool:
+    route, step = row["route"] or [], row["step"]
+    return row["status"] in WAITING and step < len(route) and route[step] == kind
+
+
+async def _event(conn: asyncpg.Connection, row: asyncpg.Record, user: User, action: str, to: str,
+                 reason: str | None = None) -> None:
+    await conn.execute(q.INSERT_EVENT, row["id"], user.id, user.display_name, user.role, user.scope, action,
+                       row["status"], to, reason)
+
+
+async def approve(conn: asyncpg.Connection, user: User, record_id: str) -> ReviewItem:
+    """Approve this step; the last step registers the record (谁审核谁签字: the event names the reviewer)."""
+    async with conn.transaction():
+        row, kind = await _for_decision(conn, user, record_id)
+        if not _waiting_for(row, kind):
+            raise await _already_decided(conn, row)
+        status = await conn.fetchval(q.APPROVE, row["id"])
+        await _event(conn, row, user, "approve" if status != "registered" else "register", status)
+    return await record(conn, user, record_id)
+
+
+async def return_record(conn: asyncpg.Connection, user: User, record_id: str, reason: str) -> ReviewItem:
+    """Send a record back to its owner with the reason; they can fix it and submit again."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid.field("reason", "say why the record is returned")
+    async with conn.transaction():
+        row, kind = await _for_decision(conn, user, record_id)
+        if not _waiting_for(row, kind):
+            raise await _already_decided(conn, row)
+        await conn.execute(q.RETURN, row["id"], reason)
+        await _event(conn, row, user, "return", "returned", reason)
+    return await record(conn, user, record_id)
+
+
+async def approve_many(conn: asyncpg.Connection, user: User, record_ids: list[str]) -> ApproveManyOut:
+    """Approve each record on its own (its own transaction and event); one failure stops nothing."""
+    results = []
+    for record_id in record_ids:
+        try:
+            item = await approve(conn, user, record_id)
+            results.append(Outcome(record_id, item.status))
+        except DomainError as exc:
+            results.append(Outcome(record_id, "error", problem_of(exc)))
+    approved = sum(1 for r in results if r.status != "error")
+    return ApproveManyOut(approved, len(results) - approved, results)
+
+
+async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: str) -> ReviewItem:
+    """Revoke a registered record (HR or health reviewers) and enter it in the person's integrity file."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid.field("reason", "say why the record is revoked")
+    if user.role not in ("hr_reviewer", "health_reviewer"):
+        raise Forbidden("Only HR or health-department reviewers may revoke registered hours.")
+    async with conn.transaction():
+        row, _ = await _for_decision(conn, user, record_id)
+        # The health department answers for the health series, HR for every other.
+        if (row["series"] == "health") != (user.role == "health_reviewer"):
+            raise NotFound("No such record.")
+        if row["status"] != "registered":
+            raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
+        await conn.execute(q.REVOKE, row["id"], reason)
+        await _event(conn, row, user, "revoke", "revoked", reason)
+        await conn.execute(q.INSERT_INTEGRITY, row["person_id"], "hours_revoked", row["id"], reason,
+                           f"{user.display_name} ({user.role} {user.scope})")
+    return await record(conn, user, record_id)
+

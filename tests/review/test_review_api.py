@@ -1,0 +1,223 @@
+"""The verification workflow: routing, queues, approve, return, approve many, revoke, the trail."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from ce_service.app import create_app
+from ce_service.records.trail import verify_chain
+from tests.builders import OTHER_UNIT, UNIT, api_client, national_id, person, sign_in, user
+
+YEAR = date.today().year - 1
+DRAFT = {"year": YEAR, "category": "professional", "hours": 20, "course_title": "工程质量管理",
+         "completed_on": f"{YEAR}-05-20", "provider": "贵州省继续教育基地"}
+
+
+@pytest.fixture
+async def people(db) -> dict[str, int]:
+    """An engineer and a doctor in Kaili (unit UNIT), their accounts, and reviewers of every kind."""
+    engineer = await person(db, national_id(1), name="张三")
+    doctor = await person(db, national_id(2), name="李四", series="health")
+    await user(db, "engineer", "professional", person_id=engineer)
+    await user(db, "doctor", "professional", person_id=doctor)
+    await user(db, "unit", "unit_reviewer", unit_code=UNIT)
+    await user(db, "unit2", "unit_reviewer", unit_code=UNIT)
+    await user(db, "other-unit", "unit_reviewer", unit_code=OTHER_UNIT)
+    await user(db, "hr", "hr_reviewer", region_prefix="5226")
+    await user(db, "hr-hubei", "hr_reviewer", region_prefix="42")
+    await user(db, "health", "health_reviewer", region_prefix="52")
+    await user(db, "admin", "admin")
+    return {"engineer": engineer, "doctor": doctor}
+
+
+async def submitted(api, who: str, **changes) -> str:
+    """Sign in as `who`, create and submit a record; returns its id (the client stays signed in as `who`)."""
+    headers = await sign_in(api, who)
+    record = (await api.post("/api/v1/me/records", json={**DRAFT, **changes}, headers=headers)).json()
+    response = await api.post(f"/api/v1/me/records/{record['id']}/submit", headers=headers)
+    assert response.status_code == 200 and response.json()["status"] == "submitted"
+    return record["id"]
+
+
+async def test_self_logged_hours_go_unit_then_hr_and_then_count(api, db, people):
+    record_id = await submitted(api, "engineer")
+    headers = await sign_in(api, "unit")
+    queue = (await api.get("/api/v1/review/queue")).json()
+    assert [i["id"] for i in queue["items"]] == [record_id] and queue["items"][0]["next_step"] == "unit"
+    assert queue["items"][0]["national_id"] == national_id(1)
+    approved = await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    assert approved.status_code == 200 and approved.json()["status"] == "unit_approved"
+    assert approved.json()["next_step"] == "hr"
+    assert (await api.get("/api/v1/review/queue")).json()["total"] == 0
+
+    headers = await sign_in(api, "hr")
+    assert [i["id"] for i in (await api.get("/api/v1/review/queue")).json()["items"]] == [record_id]
+    registered = await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    assert registered.json()["status"] == "registered"
+    history = registered.json()["history"]
+    assert [(e["action"], e["to_status"], e["actor"]) for e in history] == [
+        ("create", "draft", "engineer"), ("submit", "submitted", "engineer"), ("approve", "unit_approved", "unit"),
+        ("register", "registered", "hr")]
+
+    token = await api_client(db, "review_system")
+    answer = (await api.get(f"/api/v1/compliance/{national_id(1)}", params={"from_year": YEAR, "to_year": YEAR},
+                            headers={"Authorization": f"Bearer {token}"})).json()
+    assert answer["years"][0]["registered"]["professional"] == 20
+    assert (await verify_chain(db)).ok
+
+
+async def test_health_series_goes_to_the_health_department(api, db, people):
+    record_id = await submitted(api, "doctor")
+    headers = await sign_in(api, "unit")
+    await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    await sign_in(api, "hr")
+    assert (await api.get("/api/v1/review/queue")).json()["total"] == 0
+    headers = await sign_in(api, "health")
+    assert [i["id"] for i in (await api.get("/api/v1/review/queue")).json()["items"]] == [record_id]
+    done = await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    assert done.json()["status"] == "registered"
+
+
+async def test_return_fix_and_resubmit(api, db, people):
+    record_id = await submitted(api, "engineer")
+    headers = await sign_in(api, "unit")
+    missing = await api.post(f"/api/v1/review/records/{record_id}/return", json={"reason": " "}, headers=headers)
+    assert missing.status_code == 422
+    returned = await api.post(f"/api/v1/review/records/{record_id}/return", json={"reason": "证书照片不清晰"},
+                              headers=headers)
+    assert returned.json()["status"] == "returned"
+    headers = await sign_in(api, "engineer")
+    mine = (await api.get(f"/api/v1/me/records/{record_id}")).json()
+    assert mine["status"] == "returned" and mine["status_reason"] == "证书照片不清晰"
+    await api.patch(f"/api/v1/me/records/{record_id}", json={"hours": 18}, headers=headers)
+    again = await api.post(f"/api/v1/me/records/{record_id}/submit", headers=headers)
+    assert again.json()["status"] == "submitted"
+    await sign_in(api, "unit")
+    assert (await api.get("/api/v1/review/queue")).json()["items"][0]["hours"] == 18
+
+
+@pytest.mark.parametrize("who", ["other-unit", "hr-hubei"])
+async def test_outside_scope_is_404(api, db, people, who):
+    record_id = await submitted(api, "engineer")
+    headers = await sign_in(api, who)
+    assert (await api.get("/api/v1/review/queue")).json()["total"] == 0
+    assert (await api.get(f"/api/v1/review/records/{record_id}")).status_code == 404
+    assert (await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)).status_code == 404
+    assert (await api.post(f"/api/v1/review/records/{record_id}/return", json={"reason": "x"},
+                           headers=headers)).status_code == 404
+    assert await db.fetchval("select status from records") == "submitted"
+
+
+async def test_the_wrong_step_is_409_and_roles_without_a_queue_are_403(api, db, people):
+    record_id = await submitted(api, "engineer")
+    headers = await sign_in(api, "hr")  # in scope (region), but the unit decides first
+    response = await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    assert response.status_code == 409
+    for who in ("engineer", "admin"):
+        headers = await sign_in(api, who)
+        assert (await api.get("/api/v1/review/queue")).status_code == 403
+        assert (await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)).status_code == 403
+
+
+async def test_concurrent_decisions_apply_exactly_one(servers, database_url, settings, db, people, api):
+    record_id = await submitted(api, "engineer")
+    apps = [create_app(settings, database_url, servers.redis_url) for _ in range(2)]
+    async with AsyncTestClient(app=apps[0], base_url="https://t") as a, AsyncTestClient(app=apps[1], base_url="https://t") as b:
+        ha, hb = await sign_in(a, "unit"), await sign_in(b, "unit2")
+        answers = await asyncio.gather(
+            a.post(f"/api/v1/review/records/{record_id}/approve", headers=ha),
+            b.post(f"/api/v1/review/records/{record_id}/return", json={"reason": "重复"}, headers=hb))
+    assert sorted(r.status_code for r in answers) == [200, 409]
+    loser = next(r for r in answers if r.status_code == 409)
+    assert "not waiting for your decision" in loser.json()["detail"]
+    decisions = await db.fetchval("select count(*) from record_events where action in ('approve', 'return')")
+    assert decisions == 1
+
+
+async def test_approve_many_checks_each(api, db, people):
+    ids = [await submitted(api, "engineer", course_title=f"课程{i}") for i in range(3)]
+    headers = await sign_in(api, "unit")
+    body = {"record_ids": [*ids, "00000000-0000-0000-0000-000000000000"]}
+    result = (await api.post("/api/v1/review/approve-many", json=body, headers=headers)).json()
+    assert (result["approved"], result["failed"]) == (3, 1)
+    assert [r["status"] for r in result["results"]] == ["unit_approved"] * 3 + ["error"]
+    assert result["results"][3]["error"]["status"] == 404
+    too_many = await api.post("/api/v1/review/approve-many", json={"record_ids": ids * 70}, headers=headers)
+    assert too_many.status_code == 422
+
+
+async def test_revoke_writes_the_integrity_file(api, db, people):
+    record_id = await submitted(api, "engineer")
+    for who in ("unit", "hr"):
+        headers = await sign_in(api, who)
+        await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    headers = await sign_in(api, "unit")
+    assert (await api.post(f"/api/v1/review/records/{record_id}/revoke", json={"reason": "伪造证书"},
+                           headers=headers)).status_code == 403
+    headers = await sign_in(api, "health")  # the health department does not answer for engineers
+    assert (await api.post(f"/api/v1/review/records/{record_id}/revoke", json={"reason": "伪造证书"},
+                           headers=headers)).status_code == 404
+    headers = await sign_in(api, "hr")
+    revoked = await api.post(f"/api/v1/review/records/{record_id}/revoke", json={"reason": "伪造证书"}, headers=headers)
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    entry = await db.fetchrow("select kind, reason, record_id::text as record_id from integrity_entries")
+    assert dict(entry) == {"kind": "hours_revoked", "reason": "伪造证书", "record_id": record_id}
+    twice = await api.post(f"/api/v1/review/records/{record_id}/revoke", json={"reason": "x"}, headers=headers)
+    assert twice.status_code == 409
+
+
+async def test_queue_is_oldest_first_paged_and_filtered(api, db, people):
+    ids = [await submitted(api, "engineer", course_title=f"课程{i}") for i in range(5)]
+    await sign_in(api, "unit")
+    first = (await api.get("/api/v1/review/queue", params={"limit": 2})).json()
+    second = (await api.get("/api/v1/review/queue", params={"limit": 2, "offset": 2})).json()
+    assert first["total"] == 5 and [i["id"] for i in first["items"] + second["items"]] == ids[:4]
+    assert (await api.get("/api/v1/review/queue", params={"national_id": national_id(2)})).json()["total"] == 0
+    assert (await api.get("/api/v1/review/queue", params={"year": YEAR - 3})).json()["total"] == 0
+    assert (await api.get("/api/v1/review/queue", params={"source": "self"})).json()["total"] == 5
+    assert (await api.get("/api/v1/review/queue", params={"status": "registered"})).status_code == 422
+
+
+async def test_provider_records_go_to_hr_only_and_hr_records_are_registered(api, db, people):
+    from ce_service.auth.models import ApiClient
+    from ce_service.intake import service as intake
+
+    provider = ApiClient(await db.fetchval("insert into api_clients (name, kind, token_hash, token_hint) values"
+                                           " ('基地', 'provider', '\\x01', 'x') returning id"), "基地", "provider", [])
+    raw = {"external_id": "P-1", "national_id": national_id(1), "name": "张三", "year": YEAR, "category": "professional",
+           "hours": 8, "course_title": "新规范", "completed_on": f"{YEAR}-03-01"}
+    out = await intake.accept_batch(db, provider, [raw], intake.PROVIDER, 200)
+    assert out.accepted == 1
+    row = await db.fetchrow("select status, route from records where external_id = 'P-1'")
+    assert row["status"] == "submitted" and row["route"] == ["hr"]
+    headers = await sign_in(api, "hr")
+    queue = (await api.get("/api/v1/review/queue")).json()
+    assert [i["course_title"] for i in queue["items"]] == ["新规范"]
+    done = await api.post(f"/api/v1/review/records/{queue['items'][0]['id']}/approve", headers=headers)
+    assert done.json()["status"] == "registered"
+
+
+async def test_an_edited_event_breaks_the_chain_at_that_event(api, db, people):
+    await submitted(api, "engineer")
+    await submitted(api, "engineer", course_title="第二门")
+    assert (await verify_chain(db)).ok
+    target = await db.fetchval("select id from record_events order by chain_seq offset 2 limit 1")
+    # What only a database superuser could do: lift the append-only guard and change history.
+    await db.execute("alter table record_events disable trigger record_events_append_only")
+    await db.execute("update record_events set actor_name = '篡改' where id = $1", target)
+    await db.execute("alter table record_events enable trigger record_events_append_only")
+    report = await verify_chain(db)
+    assert not report.ok and report.broken_at == target and "edited" in report.problem
+
+
+async def test_a_removed_last_event_is_detected(api, db, people):
+    await submitted(api, "engineer")
+    await db.execute("alter table record_events disable trigger record_events_append_only")
+    await db.execute("delete from record_events where chain_seq = (select max(chain_seq) from record_events)")
+    await db.execute("alter table record_events enable trigger record_events_append_only")
+    report = await verify_chain(db)
+    assert not report.ok and "removed" in report.problem
