@@ -126,7 +126,7 @@ async def test_the_wrong_step_is_409_and_roles_without_a_queue_are_403(api, db, 
 async def test_concurrent_decisions_apply_exactly_one(servers, database_url, settings, db, people, api):
     record_id = await submitted(api, "engineer")
     apps = [create_app(settings, database_url, servers.redis_url) for _ in range(2)]
-    async with AsyncTestClient(app=apps[0], base_url="https://t") as a, AsyncTestClient(app=apps[1], base_url="https://t") as b:
+    async with AsyncTestClient(app=apps[0], base_url="https://t.local") as a, AsyncTestClient(app=apps[1], base_url="https://t.local") as b:
         ha, hb = await sign_in(a, "unit"), await sign_in(b, "unit2")
         answers = await asyncio.gather(
             a.post(f"/api/v1/review/records/{record_id}/approve", headers=ha),
