@@ -120,15 +120,26 @@ def _rfc3339(instant: datetime) -> str:
     return instant.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _answer(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, as_of: datetime | None,
-            now: datetime, signer: Signer) -> Answer:
+def _verdicts(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, as_of: datetime | None,
+              now: datetime) -> list[YearVerdict]:
     periods = [Period(*p) for p in _periods.decode(row["periods"])]
     exemptions = [Exemption(*e) for e in _exemptions.decode(row["exemptions"])]
     if as_of is None:
         records = [RecordFacts(y, c, h, r, ((_SINCE_ALWAYS, s),)) for y, c, h, r, s in _records_now.decode(row["records"])]
     else:
         records = [RecordFacts(y, c, h, r, tuple(history or ())) for y, c, h, r, history in _records_as_of.decode(row["records"])]
-    verdicts = evaluate(periods, records, exemptions, book, from_year, to_year, as_of or now)
+    return evaluate(periods, records, exemptions, book, from_year, to_year, as_of or now)
+
+
+async def year_verdict(conn: asyncpg.Connection, book: RuleBook, national_id: str, year: int) -> YearVerdict | None:
+    """Today's verdict for one person and year (None: no such person); what the registration form shows."""
+    row = (await _rows(conn, [national_id], year, year, None)).get(national_id)
+    return _verdicts(row, book, year, year, None, clock.now())[0] if row else None
+
+
+def _answer(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, as_of: datetime | None,
+            now: datetime, signer: Signer) -> Answer:
+    verdicts = _verdicts(row, book, from_year, to_year, as_of, now)
     answer = Answer(
         person=PersonRef(mask_national_id(row["national_id"]), row["name"], row["series"]),
         from_year=from_year, to_year=to_year, as_of=_rfc3339(as_of or now), answered_at=_rfc3339(now),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import get, post
+from litestar import Response, get, post
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -56,4 +57,26 @@ async def revoke(record_id: str, data: ReasonIn, user: User, db: asyncpg.Connect
     return await service.revoke(db, user, record_id, data.reason)
 
 
-ROUTES = [queue, record, approve, return_record, approve_many, revoke]
+async def _form(db: asyncpg.Connection, state: State, user: User, national_id: str | None, year: int,
+                fmt: str) -> Response:
+    book = await state.rules.current(db)
+    content, media_type, name = await service.registration_form(db, user, book, national_id, year, fmt)
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@get("/api/v1/review/forms/{national_id:str}", **REVIEWER)
+async def form(national_id: str, user: User, db: asyncpg.Connection, state: State, year: int,
+               format: str = "pdf") -> Response[bytes]:
+    """《继续教育学时审核登记表》 of a person in my scope for a year, as PDF or XLSX."""
+    return await _form(db, state, user, national_id, year, format)
+
+
+@get("/api/v1/me/form", guards=[signed_in("professional")],
+     dependencies={"user": Provide(provide_user, sync_to_thread=False)})
+async def my_form(user: User, db: asyncpg.Connection, state: State, year: int, format: str = "pdf") -> Response[bytes]:
+    """My own registration form for a year, to bring to my unit."""
+    return await _form(db, state, user, None, year, format)
+
+
+ROUTES = [queue, record, approve, return_record, approve_many, revoke, form, my_form]

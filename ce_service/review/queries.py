@@ -72,3 +72,28 @@ where record_id = $1 order by id
 INSERT_INTEGRITY = """
 insert into integrity_entries (person_id, kind, record_id, reason, actor) values ($1, $2, $3, $4, $5)
 """
+
+# The person as the form shows them in `year`: their period, unit name and series name.
+FORM_PERSON = """
+select p.id, p.national_id, p.name, s.name_zh as series_zh, pp.level, pp.unit_code, pp.region, u.name as unit_name
+from persons p join series s on s.code = p.series
+left join lateral (select x.level, x.unit_code, x.region from person_periods x
+                   where x.person_id = p.id and x.from_year <= $2 order by x.from_year desc limit 1) pp on true
+left join units u on u.credit_code = pp.unit_code
+where p.national_id = $1::bpchar
+"""
+
+FORM_RECORDS = """
+select id, course_title, provider, completed_on, half_hours, category, source, status from records
+where person_id = $1 and year = $2 and status in ('submitted', 'unit_approved', 'registered')
+order by completed_on, created_at
+"""
+
+FORM_DECISIONS = """
+select r.course_title, e.action, e.actor_name, e.role, e.at
+from record_events e join records r on r.id = e.record_id
+where r.person_id = $1 and r.year = $2 and e.action in ('approve', 'register', 'return', 'revoke')
+order by e.at, e.id
+"""
+
+OWN_NATIONAL_ID = "select national_id from persons where id = $1"

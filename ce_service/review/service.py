@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncpg
 
+from ce_service import clock
 from ce_service.auth.models import User
+from ce_service.compliance.service import year_verdict
 from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, problem_of
 from ce_service.hours import to_hours
+from ce_service.identity import mask_national_id, national_id_error
 from ce_service.records.schemas import EventOut
 from ce_service.records.service import record_uuid
 from ce_service.review import queries as q
+from ce_service.review.form import Course, Decision, FormData, render_pdf, render_xlsx
 from ce_service.review.schemas import ApproveManyOut, Outcome, QueuePage, ReviewItem
+from ce_service.rules.model import RuleBook
 
 MAX_PAGE = 200
 MAX_OFFSET = 1_000_000
@@ -163,3 +168,46 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
                            f"{user.display_name} ({user.role} {user.scope})")
     return await record(conn, user, record_id)
 
+
+
+FORMATS = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+async def registration_form(conn: asyncpg.Connection, user: User, book: RuleBook, national_id: str | None,
+                            year: int, fmt: str) -> tuple[bytes, str, str]:
+    """The 《继续教育学时审核登记表》 of a person for a year: (content, media type, file name).
+
+    Reviewers see the people in their scope with the full ID number; a professional (national_id
+    None) sees their own.
+    """
+    if national_id is None:
+        national_id = await conn.fetchval(q.OWN_NATIONAL_ID, user.person_id) or ""
+    errors = []
+    if fmt not in FORMATS:
+        errors.append(FieldError("format", "must be pdf or xlsx"))
+    if not 1950 <= year <= clock.today().year:
+        errors.append(FieldError("year", "must be a past or the current year"))
+    if message := national_id_error(national_id):
+        errors.append(FieldError("national_id", message))
+    if errors:
+        raise Invalid.of(errors)
+    person = await conn.fetchrow(q.FORM_PERSON, national_id, year)
+    own = user.role == "professional" and person is not None and person["id"] == user.person_id
+    if person is None or not (own or (user.role != "professional" and _in_scope(user, person))):
+        raise NotFound("No such person in your scope.")
+    verdict = await year_verdict(conn, book, national_id, year)
+    courses = [Course(r["course_title"], r["provider"], r["completed_on"], to_hours(r["half_hours"]), r["category"],
+                      r["source"], r["status"]) for r in await conn.fetch(q.FORM_RECORDS, person["id"], year)]
+    decisions = [Decision(r["course_title"], r["action"], r["actor_name"], r["role"], r["at"])
+                 for r in await conn.fetch(q.FORM_DECISIONS, person["id"], year)]
+    data = FormData(
+        name=person["name"], national_id=national_id if user.role != "admin" else mask_national_id(national_id),
+        unit=person["unit_name"] or (person["unit_code"] or "—"), series=person["series_zh"], level=person["level"],
+        year=year, courses=courses, public=to_hours(verdict.registered.public),
+        professional=to_hours(verdict.registered.professional), total=to_hours(verdict.registered.total),
+        rule=verdict.rule.name if verdict.rule else "", required=to_hours(verdict.required),
+        required_professional=to_hours(verdict.required_professional), verdict=verdict.status,
+        decisions=decisions, generated_at=clock.now(),
+    )
+    content = render_pdf(data) if fmt == "pdf" else render_xlsx(data)
+    return content, FORMATS[fmt], f"registration-{year}-{mask_national_id(national_id).replace('*', 'x')}.{fmt}"

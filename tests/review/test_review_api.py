@@ -221,3 +221,56 @@ async def test_a_removed_last_event_is_detected(api, db, people):
     await db.execute("alter table record_events enable trigger record_events_append_only")
     report = await verify_chain(db)
     assert not report.ok and "removed" in report.problem
+
+
+async def _registered_for(api, who_logs: str) -> str:
+    record_id = await submitted(api, who_logs)
+    for who in ("unit", "hr"):
+        headers = await sign_in(api, who)
+        await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    return record_id
+
+
+async def test_registration_form_pdf_reads_back(api, db, people, tmp_path):
+    from pypdf import PdfReader
+
+    await db.execute("insert into units (credit_code, name, kind, region) values ($1, '凯里市建筑设计院', 'enterprise', '522601')",
+                     UNIT)
+    await _registered_for(api, "engineer")
+    await sign_in(api, "hr")
+    response = await api.get(f"/api/v1/review/forms/{national_id(1)}", params={"year": YEAR})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert "attachment" in response.headers["content-disposition"]
+    (tmp_path / "form.pdf").write_bytes(response.content)
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "form.pdf").pages)
+    for expected in ("专业技术人员继续教育学时审核登记表", "张三", national_id(1), "凯里市建筑设计院", "工程质量管理",
+                     "专业科目", "已登记", "GZ-2021-ON", "未达标", "审核验印登记", "hr", "单位公章"):
+        assert expected in text, expected
+
+
+async def test_registration_form_xlsx_reads_back(api, db, people, tmp_path):
+    from openpyxl import load_workbook
+
+    await _registered_for(api, "engineer")
+    await sign_in(api, "unit")
+    response = await api.get(f"/api/v1/review/forms/{national_id(1)}", params={"year": YEAR, "format": "xlsx"})
+    assert response.status_code == 200
+    (tmp_path / "form.xlsx").write_bytes(response.content)
+    cells = [str(c) for row in load_workbook(tmp_path / "form.xlsx").active.iter_rows(values_only=True)
+             for c in row if c is not None]
+    assert "专业技术人员继续教育学时审核登记表" in cells and "工程质量管理" in cells and "20" in cells
+    assert "审核通过" in cells and "审核验印登记" in cells
+
+
+async def test_registration_form_scope(api, db, people):
+    await _registered_for(api, "engineer")
+    await sign_in(api, "other-unit")
+    assert (await api.get(f"/api/v1/review/forms/{national_id(1)}", params={"year": YEAR})).status_code == 404
+    await sign_in(api, "hr")
+    assert (await api.get(f"/api/v1/review/forms/{national_id(1)}",
+                          params={"year": YEAR, "format": "doc"})).status_code == 422
+    await sign_in(api, "engineer")
+    mine = await api.get("/api/v1/me/form", params={"year": YEAR})
+    assert mine.status_code == 200 and mine.content.startswith(b"%PDF")
+    await sign_in(api, "doctor")
+    assert (await api.get(f"/api/v1/review/forms/{national_id(1)}", params={"year": YEAR})).status_code == 403
