@@ -75,7 +75,8 @@ insert into integrity_entries (person_id, kind, record_id, reason, actor) values
 
 # The person as the form shows them in `year`: their period, unit name and series name.
 FORM_PERSON = """
-select p.id, p.national_id, p.name, s.name_zh as series_zh, pp.level, pp.unit_code, pp.region, u.name as unit_name
+select p.id, p.national_id, p.name, p.series, s.name_zh as series_zh, pp.level, pp.unit_code,
+    pp.region, u.name as unit_name
 from persons p join series s on s.code = p.series
 left join lateral (select x.level, x.unit_code, x.region from person_periods x
                    where x.person_id = p.id and x.from_year <= $2 order by x.from_year desc limit 1) pp on true

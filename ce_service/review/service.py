@@ -45,11 +45,12 @@ def _item(row: asyncpg.Record, history: list[EventOut] | None = None) -> ReviewI
 
 
 def _in_scope(user: User, row: asyncpg.Record) -> bool:
+    """Units see their people; HR its region but not the health series; the health department only that."""
     if user.unit_code is not None:
         return row["unit_code"] == user.unit_code
-    if user.region_prefix is not None:
-        return (row["region"] or "").startswith(user.region_prefix)
-    return False
+    if user.region_prefix is None or not (row["region"] or "").startswith(user.region_prefix):
+        return False
+    return (row["series"] == "health") == (user.role == "health_reviewer")
 
 
 async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, source: str | None,
@@ -157,9 +158,6 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
         raise Forbidden("Only HR or health-department reviewers may revoke registered hours.")
     async with conn.transaction():
         row, _ = await _for_decision(conn, user, record_id)
-        # The health department answers for the health series, HR for every other.
-        if (row["series"] == "health") != (user.role == "health_reviewer"):
-            raise NotFound("No such record.")
         if row["status"] != "registered":
             raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
         await conn.execute(q.REVOKE, row["id"], reason)

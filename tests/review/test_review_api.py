@@ -274,3 +274,57 @@ async def test_registration_form_scope(api, db, people):
     assert mine.status_code == 200 and mine.content.startswith(b"%PDF")
     await sign_in(api, "doctor")
     assert (await api.get(f"/api/v1/review/forms/{national_id(1)}", params={"year": YEAR})).status_code == 403
+
+
+# Every role against every action, on an engineer's record waiting for the unit step.
+# Expected: 200 done, 404 outside scope (existence not revealed), 409 in scope but not this step,
+# 403 a role that does not review (or may not revoke). The health department's scope is the health
+# series only, HR's every other series.
+MATRIX = {
+    #               get   approve return revoke
+    "unit":        (200,  200,    200,   403),
+    "other-unit":  (404,  404,    404,   403),
+    "hr":          (200,  409,    409,   409),
+    "hr-hubei":    (404,  404,    404,   404),
+    "health":      (404,  404,    404,   404),
+    "engineer":    (403,  403,    403,   403),
+    "doctor":      (403,  403,    403,   403),
+    "admin":       (403,  403,    403,   403),
+}
+
+
+@pytest.mark.parametrize("who", list(MATRIX))
+async def test_authorization_matrix(api, db, people, who):
+    record_id = await submitted(api, "engineer")
+    headers = await sign_in(api, who)
+    expected = MATRIX[who]
+    got = (
+        (await api.get(f"/api/v1/review/records/{record_id}")).status_code,
+        (await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)).status_code,
+    )
+    # approve may have changed the state; return and revoke are tried on a fresh record
+    record_id = await submitted(api, "engineer")
+    headers = await sign_in(api, who)
+    got += (
+        (await api.post(f"/api/v1/review/records/{record_id}/return", json={"reason": "r"}, headers=headers)).status_code,
+        (await api.post(f"/api/v1/review/records/{record_id}/revoke", json={"reason": "r"}, headers=headers)).status_code,
+    )
+    assert got == expected
+
+
+async def test_a_thousand_records_cleared_by_unit_then_hr(api, db, people):
+    pid = people["engineer"]
+    await db.execute(
+        "insert into records (person_id, year, category, half_hours, course_title, completed_on, source, status,"
+        " route, step, submitted_at) select $1, $2, 'professional', 2, '课程' || n, $3, 'self', 'submitted',"
+        " '{unit,hr}', 0, now() from generate_series(1, 1000) n", pid, YEAR, date(YEAR, 4, 1))
+    for who, after in (("unit", "unit_approved"), ("hr", "registered")):
+        headers = await sign_in(api, who)
+        while (page := (await api.get("/api/v1/review/queue", params={"limit": 200})).json())["items"]:
+            result = (await api.post("/api/v1/review/approve-many", json={"record_ids": [i["id"] for i in page["items"]]},
+                                     headers=headers)).json()
+            assert result["failed"] == 0 and {r["status"] for r in result["results"]} == {after}
+    assert await db.fetchval("select count(*) from records where status = 'registered'") == 1000
+    assert await db.fetchval("select count(*) from record_events where action in ('approve', 'register')") == 2000
+    report = await verify_chain(db)
+    assert report.ok and report.checked == 2000
