@@ -266,13 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate = users.add_parser("create", help="create a user")
     ucreate.add_argument("--username", required=True)
     ucreate.add_argument("--role", required=True,
-                         choices=["professional", "unit_reviewer", "hr_reviewer", "health_reviewer", "admin"])
+                         help="professional, admin, or a reviewer role (unit_reviewer, hr_reviewer, health_reviewer, "
+                              "or any other a verifier kind names)")
     ucreate.add_argument("--name", help="display name")
     ucreate.add_argument("--password", help="the password (or --password-stdin, or a prompt)")
     ucreate.add_argument("--password-stdin", action="store_true")
     ucreate.add_argument("--national-id", help="professional: the person's ID number")
-    ucreate.add_argument("--unit", help="unit_reviewer: the unit's credit code")
-    ucreate.add_argument("--region", help="hr_reviewer/health_reviewer: region prefix (52, 5226, 522601)")
+    ucreate.add_argument("--unit", help="reviewers bound to a unit (unit_reviewer): the unit's credit code")
+    ucreate.add_argument("--region", help="reviewers bound to a region (hr_reviewer, health_reviewer …): 52, 5226, 522601")
     ucreate.set_defaults(run=cmd_users_create)
 
     rules = sub.add_parser("rules", help="yearly requirements as data").add_subparsers(dest="action", required=True)

@@ -7,7 +7,8 @@ import msgspec
 from ce_service.identity import region_in_scope
 
 CLIENT_KINDS = ("provider", "review_system", "hr_system")
-ROLES = ("professional", "unit_reviewer", "hr_reviewer", "health_reviewer", "admin")
+# Roles that are not reviewers; reviewer roles are data (verifier_kinds.role).
+BASE_ROLES = ("professional", "admin")
 
 
 class ApiClient(msgspec.Struct, frozen=True):

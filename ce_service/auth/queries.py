@@ -49,3 +49,5 @@ DELETE_SESSION = "delete from sessions where token_hash = $1"
 DELETE_EXPIRED_SESSIONS = "delete from sessions where expires_at <= now()"
 
 PERSON_ID_BY_NATIONAL_ID = "select id from persons where national_id = $1"
+
+REVIEWER_ROLES = "select role, scope from verifier_kinds"

@@ -8,7 +8,7 @@ import time
 import asyncpg
 
 from ce_service.auth import queries as q
-from ce_service.auth.models import CLIENT_KINDS, ROLES, ApiClient, User
+from ce_service.auth.models import BASE_ROLES, CLIENT_KINDS, ApiClient, User
 from ce_service.auth.secrets import hash_password, new_token, token_hash, verify_password
 from ce_service.errors import FieldError, Invalid, TooManyRequests, Unauthorized
 from ce_service.identity import credit_code_error, national_id_error, region_prefix_error
@@ -74,8 +74,10 @@ async def create_user(
     errors: list[FieldError] = []
     if not username.strip() or len(username) > 64:
         errors.append(FieldError("username", "must be 1 to 64 characters"))
-    if role not in ROLES:
-        errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}"))
+    # Reviewer roles, and whether they are bound to a unit or a region, come from verifier_kinds.
+    scope = {r["role"]: r["scope"] for r in await conn.fetch(q.REVIEWER_ROLES)}
+    if role not in (*BASE_ROLES, *scope):
+        errors.append(FieldError("role", f"must be one of {', '.join((*BASE_ROLES, *sorted(scope)))}"))
     if len(password) < MIN_PASSWORD_LENGTH:
         errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters"))
     person_id = None
@@ -88,14 +90,14 @@ async def create_user(
             person_id = await conn.fetchval(q.PERSON_ID_BY_NATIONAL_ID, national_id)
             if person_id is None:
                 errors.append(FieldError("national_id", "no person with this ID number in the registry"))
-    if role == "unit_reviewer":
+    if scope.get(role) == "unit":
         if not unit_code:
-            errors.append(FieldError("unit", "a unit reviewer is bound to a unit: give its credit code"))
+            errors.append(FieldError("unit", f"a {role} is bound to a unit: give its credit code"))
         elif message := credit_code_error(unit_code):
             errors.append(FieldError("unit", message))
-    if role in ("hr_reviewer", "health_reviewer"):
+    if scope.get(role) == "region":
         if not region_prefix:
-            errors.append(FieldError("region", "an HR or health reviewer is bound to a region prefix (52, 5226, 522601)"))
+            errors.append(FieldError("region", f"a {role} is bound to a region prefix (52, 5226, 522601)"))
         elif message := region_prefix_error(region_prefix):
             errors.append(FieldError("region", message))
     if errors:
@@ -103,8 +105,8 @@ async def create_user(
     try:
         return await conn.fetchval(
             q.INSERT_USER, username.strip(), display_name.strip() or username.strip(), role, person_id,
-            unit_code if role == "unit_reviewer" else None,
-            region_prefix if role in ("hr_reviewer", "health_reviewer") else None,
+            unit_code if scope.get(role) == "unit" else None,
+            region_prefix if scope.get(role) == "region" else None,
             hash_password(password),
         )
     except asyncpg.UniqueViolationError as exc:

@@ -14,8 +14,9 @@ from ce_service.review import service
 from ce_service.review.schemas import ApproveManyIn, ApproveManyOut, QueuePage, ReasonIn, ReviewItem
 from ce_service.wire import json_body
 
-REVIEWER = {"guards": [signed_in("unit_reviewer", "hr_reviewer", "health_reviewer")],
-            "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
+# Which roles review is data (verifier_kinds): any signed-in user passes here, and the service
+# answers 403 to a role that works no verifier kind.
+REVIEWER = {"guards": [signed_in()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
 
 
 @get("/api/v1/review/queue", **REVIEWER)

@@ -1,6 +1,6 @@
 """SQL for reviewers: queues, the record under decision, the decisions, the integrity file."""
 
-VERIFIER_KIND = "select code, scope from verifier_kinds where role = $1"
+VERIFIER_KIND = "select code, scope, series_only, series_excluded from verifier_kinds where role = $1"
 
 # A record with what decides who may see it: the person's unit and region in the record's year.
 _REVIEW_COLUMNS = """

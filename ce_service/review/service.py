@@ -22,11 +22,12 @@ MAX_OFFSET = 1_000_000
 WAITING = ("submitted", "unit_approved")
 
 
-async def _kind(conn: asyncpg.Connection, user: User) -> str:
+async def _kind(conn: asyncpg.Connection, user: User) -> asyncpg.Record:
+    """The verifier kind this user works (code, scope, series filters); 403 for roles that review nothing."""
     row = await conn.fetchrow(q.VERIFIER_KIND, user.role)
     if row is None:
         raise Forbidden("Only reviewers have a queue.")
-    return row["code"]
+    return row
 
 
 def _scope_args(user: User) -> tuple[str | None, str | None]:
@@ -44,13 +45,15 @@ def _item(row: asyncpg.Record, history: list[EventOut] | None = None) -> ReviewI
     )
 
 
-def _in_scope(user: User, row: asyncpg.Record) -> bool:
-    """Units see their people; HR its region but not the health series; the health department only that."""
-    if user.unit_code is not None:
-        return row["unit_code"] == user.unit_code
-    if user.region_prefix is None or not (row["region"] or "").startswith(user.region_prefix):
+def _in_scope(user: User, kind: asyncpg.Record, row: asyncpg.Record) -> bool:
+    """The reviewer's unit or region, and the series their kind answers for (e.g. health for 卫健)."""
+    if kind["series_only"] is not None and row["series"] != kind["series_only"]:
         return False
-    return (row["series"] == "health") == (user.role == "health_reviewer")
+    if row["series"] in kind["series_excluded"]:
+        return False
+    if kind["scope"] == "unit":
+        return user.unit_code is not None and row["unit_code"] == user.unit_code
+    return user.region_prefix is not None and (row["region"] or "").startswith(user.region_prefix)
 
 
 async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, source: str | None,
@@ -69,7 +72,7 @@ async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, sourc
         raise Invalid.of(errors)
     kind = await _kind(conn, user)
     unit, region = _scope_args(user)
-    args = (kind, unit, region, year, source, national_id, status)
+    args = (kind["code"], unit, region, year, source, national_id, status)
     total = await conn.fetchval(q.QUEUE_COUNT, *args)
     rows = await conn.fetch(q.QUEUE_PAGE, *args, limit, offset)
     return QueuePage([_item(r) for r in rows], total, limit, offset)
@@ -77,9 +80,9 @@ async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, sourc
 
 async def record(conn: asyncpg.Connection, user: User, record_id: str) -> ReviewItem:
     """A record in the reviewer's scope with its whole history (404 outside the scope)."""
-    await _kind(conn, user)
+    kind = await _kind(conn, user)
     row = await conn.fetchrow(q.RECORD, record_uuid(record_id))
-    if row is None or not _in_scope(user, row):
+    if row is None or not _in_scope(user, kind, row):
         raise NotFound("No such record.")
     history = [EventOut(e["at"], e["action"], e["from_status"], e["to_status"], e["actor_name"], e["role"], e["reason"])
                for e in await conn.fetch(q.EVENTS, row["id"])]
@@ -89,9 +92,9 @@ async def record(conn: asyncpg.Connection, user: User, record_id: str) -> Review
 async def _for_decision(conn: asyncpg.Connection, user: User, record_id: str) -> tuple[asyncpg.Record, str]:
     kind = await _kind(conn, user)
     row = await conn.fetchrow(q.RECORD_FOR_UPDATE, record_uuid(record_id))
-    if row is None or not _in_scope(user, row):
+    if row is None or not _in_scope(user, kind, row):
         raise NotFound("No such record.")
-    return row, kind
+    return row, kind["code"]
 
 
 async def _already_decided(conn: asyncpg.Connection, row: asyncpg.Record) -> Conflict:
@@ -154,8 +157,8 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
     reason = reason.strip()
     if not reason:
         raise Invalid.field("reason", "say why the record is revoked")
-    if user.role not in ("hr_reviewer", "health_reviewer"):
-        raise Forbidden("Only HR or health-department reviewers may revoke registered hours.")
+    if (await _kind(conn, user))["scope"] != "region":
+        raise Forbidden("Only departments (HR, health and the like) may revoke registered hours, not units.")
     async with conn.transaction():
         row, _ = await _for_decision(conn, user, record_id)
         if row["status"] != "registered":
@@ -191,8 +194,10 @@ async def registration_form(conn: asyncpg.Connection, user: User, book: RuleBook
         raise Invalid.of(errors)
     person = await conn.fetchrow(q.FORM_PERSON, national_id, year)
     own = user.role == "professional" and person is not None and person["id"] == user.person_id
-    if person is None or not (own or (user.role != "professional" and _in_scope(user, person))):
-        raise NotFound("No such person in your scope.")
+    if not own:
+        kind = await _kind(conn, user)
+        if person is None or not _in_scope(user, kind, person):
+            raise NotFound("No such person in your scope.")
     verdict = await year_verdict(conn, book, national_id, year)
     courses = [Course(r["course_title"], r["provider"], r["completed_on"], to_hours(r["half_hours"]), r["category"],
                       r["source"], r["status"]) for r in await conn.fetch(q.FORM_RECORDS, person["id"], year)]

@@ -86,6 +86,8 @@ def served(servers: Servers, workers: int, pool_max: int = 16):
            "CE_DATA_DIR": str(servers.work_dir / "data"), "CE_ENV": "production", "CE_LOG_LEVEL": "WARNING",
            "CE_SECRET_KEY": "benchmark-secret-key-benchmark-secret-key", "CE_DB_POOL_MIN": str(min(4, pool_max)),
            "CE_DB_POOL_MAX": str(pool_max)}
+    # As an operator would: bring the schema up to date, then serve.
+    subprocess.run([sys.executable, "-m", "ce_service", "migrate"], env=env, check=True, capture_output=True)
     process = subprocess.Popen([sys.executable, "-m", "ce_service", "serve", "--port", str(port), "--workers",
                                 str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

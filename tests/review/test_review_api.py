@@ -328,3 +328,37 @@ async def test_a_thousand_records_cleared_by_unit_then_hr(api, db, people):
     assert await db.fetchval("select count(*) from record_events where action in ('approve', 'register')") == 2000
     report = await verify_chain(db)
     assert report.ok and report.checked == 2000
+
+
+async def test_a_new_verifier_kind_is_a_data_change(api, db, people):
+    # An industry department (农业农村部门) verifying agriculture hours after the unit, set up with data only.
+    await db.execute("insert into verifier_kinds (code, name_zh, role, scope, series_only)"
+                     " values ('agri', '农业农村部门', 'agri_reviewer', 'region', 'agriculture')")
+    await db.execute("insert into routing_rules (source, series, steps) values ('self', 'agriculture', '{unit,agri}')")
+    farmer = await person(db, national_id(3), name="王五", series="agriculture")
+    await user(db, "farmer", "professional", person_id=farmer)
+    await user(db, "agri", "agri_reviewer", region_prefix="52")
+    record_id = await submitted(api, "farmer")
+    headers = await sign_in(api, "unit")
+    assert (await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)).json()["next_step"] == "agri"
+    await sign_in(api, "hr")
+    assert (await api.get("/api/v1/review/queue")).json()["total"] == 0
+    headers = await sign_in(api, "agri")
+    assert [i["id"] for i in (await api.get("/api/v1/review/queue")).json()["items"]] == [record_id]
+    done = await api.post(f"/api/v1/review/records/{record_id}/approve", headers=headers)
+    assert done.json()["status"] == "registered"
+    # …and an agriculture reviewer sees nothing of other series.
+    assert (await api.get(f"/api/v1/review/forms/{national_id(1)}", params={"year": YEAR})).status_code == 404
+
+
+async def test_users_of_a_new_reviewer_role_are_bound_to_its_scope(db):
+    from ce_service.auth.service import create_user
+    from ce_service.errors import Invalid
+
+    await db.execute("insert into verifier_kinds (code, name_zh, role, scope) values ('agri', '农业', 'agri_reviewer', 'region')")
+    with pytest.raises(Invalid, match="region"):
+        await create_user(db, username="a", display_name="a", role="agri_reviewer", password="long-enough")
+    assert await create_user(db, username="a", display_name="a", role="agri_reviewer", password="long-enough",
+                             region_prefix="52")
+    with pytest.raises(Invalid, match="role"):
+        await create_user(db, username="b", display_name="b", role="wizard", password="long-enough")
