@@ -161,6 +161,17 @@ def cmd_clients_revoke(settings: Settings, args: argparse.Namespace) -> None:
     print(f"revoked client {args.id}")
 
 
+def cmd_clients_rotate(settings: Settings, args: argparse.Namespace) -> None:
+    """Give a client a new token (same client, same records); print it as the last line."""
+    from ce_service.auth.service import rotate_token
+
+    services = _services(settings)
+    token = asyncio.run(_with_connection(services.database_url, lambda conn: rotate_token(conn, args.id)))
+    print(f"client {args.id} has a new token; the old one no longer works (processes may accept it for up to "
+          f"{settings.client_cache_seconds} s). It is shown once, below:")
+    print(token)
+
+
 def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
     """Create a user bound to the scope of their role."""
     from ce_service.auth.service import create_user
@@ -233,6 +244,27 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
     print(f"audit trail intact: {report.checked} events verified")
 
 
+def cmd_routing_list(settings: Settings, args: argparse.Namespace) -> None:
+    """Show who verifies what."""
+    from ce_service.review.routing import routing_table
+
+    services = _services(settings)
+    for r in asyncio.run(_with_connection(services.database_url, routing_table)):
+        steps = " → ".join(r["steps"]) or "registered on arrival"
+        print(f"{r['source']:<11} {r['series'] or '(any series)':<16} {r['region_prefix'] or '(anywhere)':<10} {steps:<24} {r['note']}")
+
+
+def cmd_routing_set(settings: Settings, args: argparse.Namespace) -> None:
+    """Add or change one routing rule."""
+    from ce_service.review.routing import set_route
+
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps != "-" else []
+    services = _services(settings)
+    asyncio.run(_with_connection(services.database_url, lambda conn: set_route(
+        conn, args.source, args.series, args.region or "", steps, args.note or "")))
+    print(f"{args.source} {args.series or '(any series)'} {args.region or '(anywhere)'}: {' → '.join(steps) or 'registered on arrival'}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, one sub-command per job."""
     parser = argparse.ArgumentParser(prog="ce-service", description="继续教育学时登记与达标查询服务 (ce-service)")
@@ -261,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = clients.add_parser("revoke", help="revoke a client's token")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=cmd_clients_revoke)
+    rotate = clients.add_parser("rotate", help="replace a client's token, keeping the client and its records")
+    rotate.add_argument("id", type=int)
+    rotate.set_defaults(run=cmd_clients_rotate)
 
     users = sub.add_parser("users", help="people who sign in").add_subparsers(dest="action", required=True)
     ucreate = users.add_parser("create", help="create a user")
@@ -281,6 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
     rload.add_argument("file")
     rload.set_defaults(run=cmd_rules_load)
     rules.add_parser("list", help="list rule-set versions").set_defaults(run=cmd_rules_list)
+
+    routing = sub.add_parser("routing", help="who verifies what (data, no deploy)").add_subparsers(
+        dest="action", required=True)
+    routing.add_parser("list", help="show the routing rules").set_defaults(run=cmd_routing_list)
+    rset = routing.add_parser("set", help="add or change the steps for a source (and series, region)")
+    rset.add_argument("--source", required=True)
+    rset.add_argument("--series", help="only for this series (default: any)")
+    rset.add_argument("--region", help="only for this region prefix (default: anywhere)")
+    rset.add_argument("--steps", required=True, help="verifier kinds in order, e.g. unit,hr; '-' for none")
+    rset.add_argument("--note")
+    rset.set_defaults(run=cmd_routing_set)
 
     audit = sub.add_parser("audit", help="the record history's hash chain").add_subparsers(dest="action", required=True)
     audit.add_parser("verify", help="check every event against its hash").set_defaults(run=cmd_audit_verify)

@@ -51,3 +51,6 @@ DELETE_EXPIRED_SESSIONS = "delete from sessions where expires_at <= now()"
 PERSON_ID_BY_NATIONAL_ID = "select id from persons where national_id = $1"
 
 REVIEWER_ROLES = "select role, scope from verifier_kinds"
+
+# A new token for the same client: its records, and its idempotency keys, stay its own.
+ROTATE_TOKEN = "update api_clients set token_hash = $2, token_hint = $3 where id = $1 and revoked_at is null returning kind"

@@ -33,6 +33,14 @@ async def create_client(conn: asyncpg.Connection, name: str, kind: str, regions:
     return client_id, token
 
 
+async def rotate_token(conn: asyncpg.Connection, client_id: int) -> str:
+    """Replace a client's token (the old one stops working); returns the new one, shown once."""
+    token = new_token()
+    if await conn.fetchval(q.ROTATE_TOKEN, client_id, token_hash(token), token[:7]) is None:
+        raise Invalid.field("id", f"no active client with id {client_id}")
+    return token
+
+
 async def client_for_token(conn: asyncpg.Connection, token: str) -> ApiClient | None:
     """The active client holding this bearer token, if any."""
     row = await conn.fetchrow(q.CLIENT_BY_TOKEN, token_hash(token))

@@ -98,3 +98,17 @@ order by e.at, e.id
 """
 
 OWN_NATIONAL_ID = "select national_id from persons where id = $1"
+
+ROUTING_RULES = """
+select source, series, region_prefix, steps, note from routing_rules
+order by source, series nulls first, length(region_prefix), region_prefix
+"""
+
+SERIES_EXISTS = "select exists (select 1 from series where code = $1)"
+
+VERIFIER_KINDS = "select code from verifier_kinds"
+
+UPSERT_ROUTING_RULE = """
+insert into routing_rules (source, series, region_prefix, steps, note) values ($1, $2, $3, $4, $5)
+on conflict (source, coalesce(series, ''), region_prefix) do update set steps = excluded.steps, note = excluded.note
+"""

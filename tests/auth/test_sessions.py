@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.builders import PASSWORD, national_id, person, sign_in, user
 
 
@@ -93,3 +95,15 @@ async def test_a_success_clears_the_count(api, db):
     for _ in range(6):
         response = await api.post("/api/v1/auth/login", json={"username": "admin", "password": "guess-guess"})
     assert response.status_code == 401
+
+
+async def test_rotating_a_token_keeps_the_client(db):
+    from ce_service.auth.service import client_for_token, create_client, rotate_token
+    from ce_service.errors import Invalid
+
+    client_id, old = await create_client(db, "基地", "provider")
+    new = await rotate_token(db, client_id)
+    assert await client_for_token(db, old) is None
+    assert (await client_for_token(db, new)).id == client_id
+    with pytest.raises(Invalid):
+        await rotate_token(db, 9999)

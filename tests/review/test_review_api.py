@@ -362,3 +362,20 @@ async def test_users_of_a_new_reviewer_role_are_bound_to_its_scope(db):
                              region_prefix="52")
     with pytest.raises(Invalid, match="role"):
         await create_user(db, username="b", display_name="b", role="wizard", password="long-enough")
+
+
+async def test_routing_is_changed_as_data(db):
+    from ce_service.errors import Invalid
+    from ce_service.review.routing import routing_table, set_route
+
+    await set_route(db, "provider", None, "5226", ["unit", "hr"], "黔东南：培训机构学时也经单位确认")
+    assert await db.fetchval("select route_for('provider', 'engineering', '522601')") == ["unit", "hr"]
+    assert await db.fetchval("select route_for('provider', 'engineering', '520102')") == ["hr"]
+    assert await db.fetchval("select route_for('provider', 'health', '522601')") == ["health"]  # series beats region
+    await set_route(db, "provider", None, "5226", ["hr"])
+    assert await db.fetchval("select route_for('provider', 'engineering', '522601')") == ["hr"]
+    assert len(await routing_table(db)) == 11
+    with pytest.raises(Invalid, match="steps"):
+        await set_route(db, "self", None, "", ["unit", "wizard"])
+    with pytest.raises(Invalid, match="source"):
+        await set_route(db, "email", None, "", ["unit"])
