@@ -16,6 +16,7 @@ STATUS_ZH = {"submitted": "待单位审核", "unit_approved": "待审核验印",
              "revoked": "已撤销", "draft": "草稿", "withdrawn": "已撤回"}
 LEVEL_ZH = {"senior_full": "正高级", "senior_associate": "副高级", "intermediate": "中级", "junior": "初级"}
 VERDICT_ZH = {"met": "达标", "short": "未达标", "exempt": "免修", "no_rule": "无适用规则"}
+ROLE_ZH = {"unit_reviewer": "用人单位", "hr_reviewer": "人社部门", "health_reviewer": "卫生健康部门"}
 ACTION_ZH = {"approve": "审核通过", "register": "审核验印登记", "return": "退回", "revoke": "撤销"}
 
 
@@ -93,7 +94,7 @@ def _totals(d: FormData) -> list[list[str]]:
 def _decisions(d: FormData) -> list[list[str]]:
     rows = [["课程", "审核意见", "审核人", "角色", "日期"]]
     for x in d.decisions:
-        rows.append([x.course, ACTION_ZH.get(x.action, x.action), x.reviewer, x.role,
+        rows.append([x.course, ACTION_ZH.get(x.action, x.action), x.reviewer, ROLE_ZH.get(x.role, x.role),
                      x.at.astimezone(CHINA).strftime("%Y-%m-%d")])
     return rows
 
@@ -111,7 +112,7 @@ def render_pdf(d: FormData) -> bytes:
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(font))
-    cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12)
+    cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK")  # break between any two 汉字
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                        ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9)])
@@ -124,8 +125,15 @@ def render_pdf(d: FormData) -> bytes:
             t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf0"))]))
         return t
 
-    stamps = Table([[Paragraph("用人单位意见：<br/><br/><br/>经办人（签字）：　　　　　（单位公章）<br/>年　　月　　日", cell),
-                     Paragraph("人社（卫生健康）部门审核验印意见：<br/><br/><br/>审核人（签字）：　　　　　（部门公章）<br/>年　　月　　日", cell)]],
+    right = ParagraphStyle("right", parent=cell, alignment=2)
+
+    def box(heading: str, signer: str, seal: str) -> list:
+        date_line = "年" + "&nbsp;" * 4 + "月" + "&nbsp;" * 4 + "日"
+        return [Paragraph(heading, cell), Spacer(1, 14 * mm), Paragraph(signer, cell), Paragraph(seal, right),
+                Spacer(1, 3 * mm), Paragraph(date_line, right)]
+
+    stamps = Table([[box("用人单位意见：", "经办人（签字）：", "（单位公章）"),
+                     box("人社（卫生健康）部门审核验印意见：", "审核人（签字）：", "（部门公章）")]],
                    colWidths=[width / 2, width / 2], rowHeights=[42 * mm])
     stamps.setStyle(grid)
     out = io.BytesIO()
