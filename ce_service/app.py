@@ -27,6 +27,7 @@ from ce_service.db import create_pool, provide_connection
 from ce_service.errors import EXCEPTION_HANDLERS
 from ce_service.health import health
 from ce_service.intake import hr_controllers as hr_routes
+from ce_service.intake import provider_controllers as provider_routes
 from ce_service.jobs import worker_settings
 from ce_service.people import controllers as people_routes
 from ce_service.records import controllers as record_routes
@@ -75,6 +76,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *record_routes.ROUTES,
             *compliance_routes.ROUTES,
             *hr_routes.ROUTES,
+            *provider_routes.ROUTES,
             *review_routes.ROUTES,
             *pages.ROUTES,
             create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),

@@ -79,3 +79,17 @@ for update of h
 HELD_ATTACHED = "update held_records set attached_record_id = $2, attached_at = now() where id = $1"
 
 HELD_REASON = "update held_records set reason = $2 where id = $1"
+
+# Everything a client sent, stored or held, in external_id order (keyset pagination).
+SENT_BY = """
+select * from (
+    select r.external_id, r.status, r.id::text as record_id, r.status_reason as reason, r.created_at as received_at
+    from records r where r.source_client_id = $1 and r.external_id is not null
+    union all
+    select h.external_id, 'held', null, h.reason, h.received_at
+    from held_records h where h.source_client_id = $1 and h.attached_at is null
+) sent
+where ($2::text is null or external_id = $2) and ($3::text is null or external_id > $3)
+order by external_id
+limit $4
+"""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -57,3 +57,20 @@ class RevokeIn(msgspec.Struct, forbid_unknown_fields=True):
     """Why a registered record no longer counts."""
 
     reason: str
+
+
+class SentRecord(msgspec.Struct):
+    """One record a client sent: stored (with its status) or still held (with the reason)."""
+
+    external_id: str
+    status: str               # the record's status, or "held"
+    record_id: str | None
+    reason: str | None        # why it is held, returned or revoked
+    received_at: datetime
+
+
+class SentPage(msgspec.Struct):
+    """One page, in external_id order; pass `next_after` as `after` for the next."""
+
+    items: list[SentRecord]
+    next_after: str | None

@@ -13,7 +13,7 @@ from ce_service.auth.models import ApiClient
 from ce_service.errors import FieldError, Invalid, TooLarge
 from ce_service.hours import to_half_hours
 from ce_service.intake import queries as q
-from ce_service.intake.schemas import MAX_BATCH, BatchOut, IncomingRecord, RecordResult
+from ce_service.intake.schemas import MAX_BATCH, BatchOut, IncomingRecord, RecordResult, SentPage, SentRecord
 from ce_service.intake.validation import content_hash, parse_record
 
 HELD_REASON = "person not in the registry yet"
@@ -92,6 +92,19 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
     final = [r for r in results if r is not None]
     count = {s: sum(1 for r in final if r.status == s) for s in ("accepted", "duplicate", "held", "rejected")}
     return BatchOut(count["accepted"], count["duplicate"], count["held"], count["rejected"], final)
+
+
+MAX_SENT_PAGE = 1000
+
+
+async def sent_by(conn: asyncpg.Connection, client: ApiClient, *, external_id: str | None, limit: int,
+                  after: str | None) -> SentPage:
+    """A page of what this client sent and where each record stands."""
+    if not 1 <= limit <= MAX_SENT_PAGE:
+        raise Invalid.field("limit", f"must be between 1 and {MAX_SENT_PAGE}")
+    rows = await conn.fetch(q.SENT_BY, client.id, external_id, after, limit + 1)
+    items = [SentRecord(r["external_id"], r["status"], r["record_id"], r["reason"], r["received_at"]) for r in rows[:limit]]
+    return SentPage(items, items[-1].external_id if len(rows) > limit else None)
 
 
 async def lock_people(conn: asyncpg.Connection, national_ids: list[str]) -> None:
