@@ -18,8 +18,6 @@ select p.id, (select pp.region from person_periods pp where pp.person_id = p.id 
 from persons p where p.national_id = $1
 """
 
-PERSON = "select id, national_id, name, series from persons where national_id = $1"
-
 PERSON_NAME_SERIES = "select name, series from persons where id = $1"
 
 PERIODS = """

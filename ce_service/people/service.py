@@ -11,7 +11,7 @@ from ce_service.errors import Forbidden, Invalid, NotFound
 from ce_service.identity import mask_national_id, national_id_error
 from ce_service.intake import service as intake
 from ce_service.people import queries as q
-from ce_service.people.schemas import ExemptionIn, ExemptionOut, PeriodIn, PersonIn, PersonOut
+from ce_service.people.schemas import ExemptionIn, ExemptionOut, PersonIn, PersonOut
 from ce_service.people.validation import exemption_errors, person_errors
 
 
@@ -53,17 +53,6 @@ async def put_person(conn: asyncpg.Connection, client: ApiClient, national_id: s
         # Records that arrived before the person did are attached now, in the same transaction.
         await intake.attach_held(conn, person_id, national_id, data.name.strip(), max_hours)
     return PersonOut(mask_national_id(national_id), data.name.strip(), data.series, list(periods)), created
-
-
-async def get_person(conn: asyncpg.Connection, national_id: str) -> PersonOut:
-    """A stored person with their periods (ID masked)."""
-    check_national_id(national_id)
-    row = await conn.fetchrow(q.PERSON, national_id)
-    if row is None:
-        raise NotFound("No person with this ID number in the registry.")
-    periods = [PeriodIn(r["from_year"], r["level"], r["workplace"], r["region"], r["unit_code"])
-               for r in await conn.fetch(q.PERIODS, row["id"])]
-    return PersonOut(mask_national_id(national_id), row["name"], row["series"], periods)
 
 
 async def add_exemption(conn: asyncpg.Connection, client: ApiClient, national_id: str, data: ExemptionIn) -> ExemptionOut:

@@ -30,9 +30,9 @@ where r.id = $1
 returning {RECORD_COLUMNS}
 """
 
+# Owner actions other than submitting (which fixes a route: SUBMIT below).
 UPDATE_STATUS = f"""
-update records as r set status = $2, updated_at = now(),
-    submitted_at = case when $2 = 'submitted' then now() else r.submitted_at end
+update records as r set status = $2, updated_at = now()
 where r.id = $1
 returning {RECORD_COLUMNS}
 """
