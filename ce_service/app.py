@@ -30,6 +30,7 @@ from ce_service.intake import hr_controllers as hr_routes
 from ce_service.intake import provider_controllers as provider_routes
 from ce_service.jobs import worker_settings
 from ce_service.people import controllers as people_routes
+from ce_service.platforms import controllers as platform_routes
 from ce_service.records import controllers as record_routes
 from ce_service.review import controllers as review_routes
 from ce_service.rules.store import RuleBookCache
@@ -55,7 +56,8 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         worker_task = None
         worker = None
         if run_worker:
-            worker = Worker(**worker_settings(database_url, redis_url, pool=app.state.pool))
+            worker = Worker(**worker_settings(database_url, redis_url, pool=app.state.pool,
+                                                max_hours=settings.max_hours_per_record))
             worker_task = asyncio.create_task(worker.async_run())
         try:
             yield
@@ -78,6 +80,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *hr_routes.ROUTES,
             *provider_routes.ROUTES,
             *review_routes.ROUTES,
+            *platform_routes.ROUTES,
             *pages.ROUTES,
             create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),
         ],

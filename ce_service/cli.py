@@ -1,4 +1,4 @@
-"""The ce-service command: serve, worker, migrate, demo, clients, users, units."""
+"""The ce-service command: serve, worker, migrate, demo, clients, users, units, rules, routing, platforms."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from ce_service.jobs import worker_settings
 
     services = _services(settings)
-    options = worker_settings(services.database_url, services.redis_url)
+    options = worker_settings(services.database_url, services.redis_url, max_hours=settings.max_hours_per_record)
     options["handle_signals"] = True
     Worker(**options).run()
 
@@ -340,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--region", required=True, help="6-digit division code")
     uadd.add_argument("--department", help="competent department (主管部门)")
     uadd.set_defaults(run=cmd_units_add)
+
+    from ce_service.platforms.commands import register as register_platforms
+    register_platforms(sub)
     return parser
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from ce_service.auth import queries as auth_queries
 from ce_service.db import create_pool
+from ce_service.platforms import service as platforms
 
 log = logging.getLogger("ce_service.jobs")
 
@@ -21,6 +22,26 @@ async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
     count = int(result.split()[-1])
     log.info("purged %d expired sessions", count)
     return count
+
+
+async def schedule_platform_pulls(ctx: dict[str, Any]) -> list[str]:
+    """Queue a pull of every platform whose interval has passed; a queued or running pull is not queued twice."""
+    async with ctx["pool"].acquire() as conn:
+        names = await platforms.due_platforms(conn)
+    queued = [name for name in names
+              if await ctx["redis"].enqueue_job("pull_platform", name, _job_id=pull_job_id(name)) is not None]
+    return queued
+
+
+def pull_job_id(name: str) -> str:
+    """One arq job id per platform, so the queue holds at most one pull of each."""
+    return f"pull-platform:{name}"
+
+
+async def pull_platform(ctx: dict[str, Any], name: str) -> dict[str, Any]:
+    """Pull one platform until it is caught up (the platform's lock keeps this the only run)."""
+    report = await platforms.pull(ctx["pool"], name, max_hours=ctx["max_hours"])
+    return vars(report)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -36,13 +57,21 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["pool"].close()
 
 
-FUNCTIONS = [purge_expired_sessions]
-CRON_JOBS = [cron(purge_expired_sessions, minute={7}, unique=True)]
+FUNCTIONS = [
+    purge_expired_sessions,
+    schedule_platform_pulls,
+    # keep_result=0: a finished pull must not keep its job id, or the next one could not be queued.
+    func(pull_platform, keep_result=0, timeout=3600, max_tries=1),
+]
+CRON_JOBS = [
+    cron(purge_expired_sessions, minute={7}, unique=True),
+    cron(schedule_platform_pulls, second={0}, unique=True),
+]
 
 
-def worker_settings(database_url: str, redis_url: str, pool: Any = None) -> dict[str, Any]:
+def worker_settings(database_url: str, redis_url: str, pool: Any = None, max_hours: int = 200) -> dict[str, Any]:
     """Keyword arguments for arq.Worker, shared by `ce-service worker` and the in-process worker."""
-    ctx: dict[str, Any] = {"database_url": database_url}
+    ctx: dict[str, Any] = {"database_url": database_url, "max_hours": max_hours}
     if pool is not None:
         ctx["pool"] = pool
     return {

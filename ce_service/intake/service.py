@@ -22,6 +22,8 @@ HELD_REASON = "person not in the registry yet"
 # Sources of batches; where their records go on arrival is data (routing_rules), not code.
 HR = "hr"
 PROVIDER = "provider"
+PLATFORM = "platform"
+IMPORT = "import"
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Provincial training platforms: the service pulls their public-subject test results."""

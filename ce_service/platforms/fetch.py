@@ -1,0 +1,92 @@
+"""Fetch one page of results from a platform, retrying what is worth retrying."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from ce_service.platforms.results import Page, PageError, parse_page
+
+log = logging.getLogger("ce_service.platforms")
+
+PAGE_SIZE = 500
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry a page."""
+
+    attempts: int = 6            # tries per page, the first included
+    base_seconds: float = 1.0    # the backoff before the second try; doubles each time
+    cap_seconds: float = 60.0    # longest backoff
+    max_retry_after: float = 600.0   # longest Retry-After honoured as given
+    timeout_seconds: float = 30.0
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after failed try number `attempt` (1-based): exponential, full jitter."""
+        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1)))
+
+
+class FetchFailed(Exception):
+    """Every try failed; the message says how the last one did."""
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date (RFC 9110); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+async def fetch_page(http: httpx.AsyncClient, base_url: str, token: str, cursor: str | None,
+                     policy: RetryPolicy, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> Page:
+    """The page after `cursor`; retries timeouts, connection errors, 429 and 5xx, then raises FetchFailed."""
+    params = {"limit": str(PAGE_SIZE)} | ({"since": cursor} if cursor is not None else {})
+    url = base_url.rstrip("/") + "/api/v1/results"
+    last = ""
+    for attempt in range(1, policy.attempts + 1):
+        wait: float | None = None
+        try:
+            response = await http.get(url, params=params, headers={"Authorization": f"Bearer {token}"},
+                                      timeout=policy.timeout_seconds)
+        except httpx.TimeoutException:
+            last = "timed out"
+        except httpx.TransportError as exc:
+            last = f"connection failed: {exc.__class__.__name__}"
+        else:
+            if response.status_code == 200:
+                try:
+                    return parse_page(response.content)
+                except PageError as exc:
+                    last = str(exc)  # a proxy's error page or a half-sent body: worth another try
+            elif response.status_code in RETRY_STATUSES:
+                last = f"HTTP {response.status_code}"
+                given = retry_after_seconds(response.headers.get("retry-after"))
+                if given is not None:
+                    wait = min(given, policy.max_retry_after)
+            else:
+                # 4xx other than 429: our request or token is wrong; retrying cannot help.
+                raise FetchFailed(f"HTTP {response.status_code}: {response.text[:200]}")
+        if attempt < policy.attempts:
+            wait = policy.backoff(attempt) if wait is None else wait
+            log.warning("platform page after cursor %r: %s; try %d of %d in %.1f s",
+                        cursor, last, attempt + 1, policy.attempts, wait)
+            await sleep(wait)
+    raise FetchFailed(f"{last} ({policy.attempts} tries)")
