@@ -15,6 +15,7 @@ from ce_service.hours import to_half_hours
 from ce_service.intake import queries as q
 from ce_service.intake.schemas import MAX_BATCH, BatchOut, IncomingRecord, RecordResult, SentPage, SentRecord
 from ce_service.intake.validation import content_hash, parse_record
+from ce_service.records.superseding import supersede_by_official
 
 HELD_REASON = "person not in the registry yet"
 
@@ -181,6 +182,7 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str,
     if inserted:
         await conn.execute(q.INSERT_CREATED_EVENTS, [row["id"] for row in inserted], [row["status"] for row in inserted],
                            client.id, client.name, client.kind, ",".join(client.regions))
+        await supersede_by_official(conn, [row["id"] for row in inserted])
     missing = [g.record.external_id for g in items if g.record.external_id not in new_ids]
     existing = {row["external_id"]: row for row in await conn.fetch(q.EXISTING, client.id, missing)} if missing else {}
     for item in items:

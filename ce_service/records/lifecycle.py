@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-STATUSES = ("draft", "submitted", "unit_approved", "registered", "returned", "withdrawn", "revoked")
+STATUSES = ("draft", "submitted", "unit_approved", "registered", "returned", "withdrawn", "revoked", "superseded")
 
 # Statuses whose hours are waiting for a decision (shown as pending, never counted).
 PENDING = frozenset({"submitted", "unit_approved"})
@@ -18,7 +18,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "withdraw": {"draft": "withdrawn", "submitted": "withdrawn", "returned": "withdrawn"},
 }
 
-ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回"}
+ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "supersede": "被官方记录取代"}
 
 
 class TransitionRefused(Exception):

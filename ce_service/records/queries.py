@@ -3,7 +3,7 @@
 RECORD_COLUMNS = """
 r.id, r.person_id, r.year, r.category, r.half_hours, r.course_title, r.completed_on, r.provider,
 r.course_code, r.region_earned, r.source, r.status, r.status_reason, r.evidence_ref,
-r.created_at, r.updated_at
+r.created_at, r.updated_at, r.superseded_by
 """
 
 # Where the hours were earned defaults to the person's region in that year, fixed when stored.
@@ -105,3 +105,32 @@ from record_events e where e.chain_seq > $1 order by e.chain_seq limit $2
 """
 
 CHAIN_HEAD = "select seq, hash from event_chain_head"
+
+# Self-logged records of the same person, year and category as new official records: the candidates
+# for one course logged twice. Locked, so a concurrent edit or review waits for the decision.
+_SUPERSEDE_PAIR = """
+select s.id, s.status, s.course_code, s.completed_on, s.half_hours, s.course_title,
+       o.id as official_id, o.course_code as o_course_code, o.completed_on as o_completed_on,
+       o.half_hours as o_half_hours, o.course_title as o_course_title, o.provider as o_provider, o.source as o_source
+from records o join records s on s.person_id = o.person_id and s.year = o.year and s.category = o.category
+"""
+
+SELF_DUPLICATE_CANDIDATES = _SUPERSEDE_PAIR + """
+where o.id = any($1::uuid[]) and s.source = 'self'
+  and s.status in ('draft', 'submitted', 'unit_approved', 'registered', 'returned')
+order by s.id, o.id
+for update of s
+"""
+
+# Official records (counted or on their way) of the same person, year and category as a self-logged one.
+OFFICIAL_DUPLICATE_CANDIDATES = _SUPERSEDE_PAIR + """
+where s.id = $1 and o.source <> 'self' and o.status in ('submitted', 'unit_approved', 'registered')
+order by o.created_at, o.id
+"""
+
+SUPERSEDE = """
+update records set status = 'superseded', superseded_by = $2, status_reason = $3, updated_at = now() where id = $1
+"""
+
+# The person's advisory lock (the key intake uses), so a submit and an official arrival cannot miss each other.
+LOCK_PERSON = "select pg_advisory_xact_lock(hashtext(national_id)) from persons where id = $1"

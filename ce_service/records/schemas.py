@@ -76,6 +76,7 @@ class RecordOut(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     history: list[EventOut] | None = None
+    superseded_by: str | None = None    # the official record that counts instead of this one
 
 
 class RecordPage(msgspec.Struct):

@@ -15,6 +15,7 @@ from ce_service.hours import to_half_hours, to_hours
 from ce_service.records import queries as q
 from ce_service.records.lifecycle import STATUSES, TransitionRefused, next_status
 from ce_service.records.schemas import EventOut, RecordIn, RecordOut, RecordPage, RecordPatch
+from ce_service.records.superseding import supersede_if_official
 from ce_service.records.validation import record_errors
 
 MAX_PAGE = 200
@@ -81,6 +82,8 @@ async def edit(conn: asyncpg.Connection, user: User, record_id: str, patch: Reco
 async def act(conn: asyncpg.Connection, user: User, record_id: str, action: str) -> RecordOut:
     """Submit or withdraw one's own record."""
     async with conn.transaction():
+        # The person's lock before the record's row lock: the order intake takes them in.
+        await conn.execute(q.LOCK_PERSON, _owner(user))
         row = await _own_for_update(conn, user, record_id)
         status = _transition(row["status"], action)
         if action == "submit":
@@ -89,6 +92,8 @@ async def act(conn: asyncpg.Connection, user: User, record_id: str, action: str)
         else:
             updated = await conn.fetchrow(q.UPDATE_STATUS, row["id"], status)
         await _event(conn, row["id"], user, action, row["status"], status)
+        if action == "submit" and await supersede_if_official(conn, row["id"]):
+            updated = await conn.fetchrow(q.OWN_RECORD, row["id"], _owner(user))
     return to_out(updated)
 
 
@@ -130,6 +135,7 @@ def to_out(row: asyncpg.Record) -> RecordOut:
         str(row["id"]), row["year"], row["category"], to_hours(row["half_hours"]), row["course_title"],
         row["completed_on"], row["provider"], row["course_code"], row["region_earned"], row["source"],
         row["status"], row["status_reason"], row["evidence_ref"], row["created_at"], row["updated_at"],
+        superseded_by=str(row["superseded_by"]) if row["superseded_by"] else None,
     )
 
 

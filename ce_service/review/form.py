@@ -13,7 +13,7 @@ CATEGORY_ZH = {"public": "公需科目", "professional": "专业科目"}
 SOURCE_ZH = {"self": "个人登记", "provider": "培训机构", "platform": "继续教育平台", "import": "批量导入",
              "recognised": "外地认定", "hr": "人社登记"}
 STATUS_ZH = {"submitted": "待单位审核", "unit_approved": "待审核验印", "registered": "已登记", "returned": "已退回",
-             "revoked": "已撤销", "draft": "草稿", "withdrawn": "已撤回"}
+             "revoked": "已撤销", "draft": "草稿", "withdrawn": "已撤回", "superseded": "已被取代"}
 LEVEL_ZH = {"senior_full": "正高级", "senior_associate": "副高级", "intermediate": "中级", "junior": "初级"}
 VERDICT_ZH = {"met": "达标", "short": "未达标", "exempt": "免修", "no_rule": "无适用规则"}
 ROLE_ZH = {"unit_reviewer": "用人单位", "hr_reviewer": "人社部门", "health_reviewer": "卫生健康部门"}

@@ -1,0 +1,93 @@
+"""A course logged by the professional and sent by an official source counts once, in either order."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from tests.builders import api_client, national_id, person, sign_in, user
+
+NID = national_id(77)
+YEAR = date.today().year - 1
+OWN = {"year": YEAR, "category": "professional", "hours": 12.5, "course_title": "建筑结构抗震设计新规范",
+       "completed_on": f"{YEAR}-05-20", "provider": "贵州省继续教育基地", "course_code": "JZ-07"}
+
+
+def official(external_id: str, **changes) -> dict:
+    return {"external_id": external_id, "national_id": NID, "name": "张三", "year": YEAR, "category": "professional",
+            "hours": 12.5, "course_title": "建筑结构抗震设计新规范（2023版）", "completed_on": f"{YEAR}-05-20",
+            **changes}
+
+
+@pytest.fixture
+async def setup(api, db):
+    pid = await person(db, NID)
+    await user(db, "zhangsan", "professional", person_id=pid)
+    csrf = await sign_in(api, "zhangsan")
+    hr = {"Authorization": "Bearer " + await api_client(db, "hr_system", "人社")}
+    review = {"Authorization": "Bearer " + await api_client(db, "review_system", "评审")}
+    provider = {"Authorization": "Bearer " + await api_client(db, "provider", "贵州省继续教育基地")}
+    return {"pid": pid, "csrf": csrf, "hr": hr, "review": review, "provider": provider}
+
+
+async def own_submitted(api, csrf, body=OWN) -> dict:
+    created = (await api.post("/api/v1/me/records", json=body, headers=csrf)).json()
+    return (await api.post(f"/api/v1/me/records/{created['id']}/submit", headers=csrf)).json()
+
+
+async def professional_hours(api, review) -> dict:
+    answer = (await api.get(f"/api/v1/compliance/{NID}?from_year={YEAR}&to_year={YEAR}", headers=review)).json()
+    year = answer["years"][0]
+    return {"registered": year["registered"]["professional"], "pending": year["pending"]["professional"]}
+
+
+async def test_official_after_self_logged_supersedes_it(api, db, setup):
+    own = await own_submitted(api, setup["csrf"])
+    # Registered by the reviewers, as if the provider were late.
+    await db.execute("update records set status = 'registered', registered_at = now() where id = $1", own["id"])
+    await db.execute("insert into record_events (record_id, actor_kind, actor_name, role, action, from_status,"
+                     " to_status) values ($1, 'system', 't', 'system', 'approve', 'submitted', 'registered')", own["id"])
+    before = datetime.now(timezone.utc)
+    assert await professional_hours(api, setup["review"]) == {"registered": 12.5, "pending": 0}
+    pushed = (await api.post("/api/v1/hr/records", json={"records": [official("HR-1", course_code="JZ-07")]},
+                             headers=setup["hr"])).json()
+    assert pushed["accepted"] == 1
+    official_id = pushed["results"][0]["record_id"]
+    mine = (await api.get(f"/api/v1/me/records/{own['id']}")).json()
+    assert mine["status"] == "superseded" and mine["superseded_by"] == official_id
+    assert "人社部门" in mine["status_reason"] and "以该记录为准" in mine["status_reason"]
+    assert mine["history"][-1]["action"] == "supersede"
+    # Counted once now, and the answer as it stood before still counted the self-logged record once.
+    assert await professional_hours(api, setup["review"]) == {"registered": 12.5, "pending": 0}
+    past = (await api.get(f"/api/v1/compliance/{NID}?from_year={YEAR}&to_year={YEAR}&as_of={before.isoformat()}",
+                          headers=setup["review"])).json()
+    assert past["years"][0]["registered"]["professional"] == 12.5
+
+
+async def test_self_logged_after_official_is_superseded_when_submitted(api, db, setup):
+    pushed = (await api.post("/api/v1/provider/records", json={"records": [official("P-1")]},
+                             headers=setup["provider"])).json()
+    assert pushed["accepted"] == 1
+    mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
+    assert mine["status"] == "superseded" and mine["superseded_by"] == pushed["results"][0]["record_id"]
+    assert "培训机构" in mine["status_reason"] or "贵州省继续教育基地" in mine["status_reason"]
+    # The provider's record waits for HR; the self-logged one no longer waits for anyone.
+    assert await professional_hours(api, setup["review"]) == {"registered": 0, "pending": 12.5}
+    assert await db.fetchval("select count(*) from records where status in ('submitted', 'registered')") == 1
+
+
+async def test_a_different_course_counts_beside_it(api, db, setup):
+    mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
+    other = official("HR-2", hours=8, course_title="医院感染管理", completed_on=f"{YEAR}-09-01")
+    assert (await api.post("/api/v1/hr/records", json={"records": [other]}, headers=setup["hr"])).json()["accepted"] == 1
+    assert (await api.get(f"/api/v1/me/records/{mine['id']}")).json()["status"] == "submitted"
+    assert await professional_hours(api, setup["review"]) == {"registered": 8, "pending": 12.5}
+
+
+async def test_a_returned_official_record_does_not_supersede(api, db, setup):
+    pushed = (await api.post("/api/v1/provider/records", json={"records": [official("P-9")]},
+                             headers=setup["provider"])).json()
+    await db.execute("update records set status = 'returned' where id = $1", pushed["results"][0]["record_id"])
+    mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
+    assert mine["status"] == "submitted"
