@@ -644,6 +644,7 @@ async def load_demo(conn: asyncpg.Connection) -> str | None:
 
         await _insert_records(conn, plan.records, person_ids, user_ids, client_ids)
         await conn.execute(ROUTE_WAITING)
+        await _late_provider_copies(conn, plan, client_ids["provider"])
 
     return _report(plan, users, tokens)
 
@@ -682,6 +683,26 @@ async def _insert_records(conn: asyncpg.Connection, records: list[Record], perso
             before = s.to_status
     await conn.execute(INSERT_RECORDS, *columns)
     await conn.execute(INSERT_EVENTS, *events)
+
+
+LATE_COPIES = 3
+
+
+async def _late_provider_copies(conn: asyncpg.Connection, plan: Plan, provider_id: int) -> None:
+    """The provider sends, late, courses some people had logged themselves: the real intake supersedes theirs."""
+    from ce_service.auth.models import ApiClient
+    from ce_service.intake.service import PROVIDER, accept_batch
+
+    last_year = max(r.year for r in plan.records) - 1
+    late = [r for r in plan.records if r.source == "self" and r.person.username and r.year == last_year
+            and r.status in ("registered", "submitted")][:LATE_COPIES]
+    provider = ApiClient(provider_id, PROVIDER_BASE, "provider", CLIENT_REGIONS)
+    raws = [{"external_id": f"BASE-{r.year}-9{i:05d}", "national_id": r.person.national_id, "name": r.person.name,
+             "year": r.year, "category": r.category, "hours": r.half_hours / 2, "course_title": r.course_title,
+             "course_code": r.course_code, "completed_on": r.completed_on.isoformat(),
+             "region_earned": r.region_earned} for i, r in enumerate(late)]
+    if raws:
+        await accept_batch(conn, provider, raws, PROVIDER, max_hours=200)
 
 
 def _report(plan: Plan, users: list[tuple], tokens: dict[str, str]) -> str:
