@@ -26,6 +26,7 @@ from ce_service.compliance.receipts import load_signer
 from ce_service.db import create_pool, provide_connection
 from ce_service.errors import EXCEPTION_HANDLERS
 from ce_service.health import health
+from ce_service.imports import controllers as import_routes
 from ce_service.intake import hr_controllers as hr_routes
 from ce_service.intake import provider_controllers as provider_routes
 from ce_service.jobs import worker_settings
@@ -81,6 +82,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *provider_routes.ROUTES,
             *review_routes.ROUTES,
             *platform_routes.ROUTES,
+            *import_routes.ROUTES,
             *pages.ROUTES,
             create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),
         ],

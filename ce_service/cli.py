@@ -343,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ce_service.platforms.commands import register as register_platforms
     register_platforms(sub)
+    from ce_service.imports.commands import register as register_import
+    register_import(sub)
     return parser
 
 

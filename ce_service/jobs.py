@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 
 from ce_service.auth import queries as auth_queries
 from ce_service.db import create_pool
+from ce_service.imports import service as imports
 from ce_service.platforms import service as platforms
 
 log = logging.getLogger("ce_service.jobs")
@@ -44,6 +45,12 @@ async def pull_platform(ctx: dict[str, Any], name: str) -> dict[str, Any]:
     return vars(report)
 
 
+async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any] | None:
+    """Process an uploaded file from where it stopped (a killed run is resumed by the retry)."""
+    status = await imports.run_import(ctx["pool"], import_id, max_hours=ctx["max_hours"])
+    return None if status is None else {"status": status.status, "rows_done": status.rows_done}
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     """Open the worker's own database pool (unless the serving process lent one)."""
     if "pool" not in ctx:
@@ -62,6 +69,7 @@ FUNCTIONS = [
     schedule_platform_pulls,
     # keep_result=0: a finished pull must not keep its job id, or the next one could not be queued.
     func(pull_platform, keep_result=0, timeout=3600, max_tries=1),
+    func(run_import, timeout=3600, max_tries=5),
 ]
 CRON_JOBS = [
     cron(purge_expired_sessions, minute={7}, unique=True),

@@ -1,0 +1,299 @@
+"""Imports: accept a file, run it in chunks with progress (resumable), and report on every row."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from ce_service.auth.models import ApiClient, User
+from ce_service.auth.secrets import token_hash
+from ce_service.errors import DomainError, FieldError, Forbidden, Invalid, NotFound, TooLarge, field_error_from_msgspec
+from ce_service.imports import queries as q
+from ce_service.imports.tables import (
+    COLUMNS,
+    KINDS,
+    REASON_LABEL,
+    TableError,
+    file_format,
+    period_from_row,
+    read_rows,
+    record_from_row,
+    table_bytes,
+)
+from ce_service.intake.schemas import MAX_BATCH
+from ce_service.intake.service import IMPORT, accept_batch
+from ce_service.people.schemas import PersonIn
+from ce_service.people.service import put_person
+
+log = logging.getLogger("ce_service.imports")
+
+CHUNK = MAX_BATCH
+MAX_LIST = 100
+RESULT_ZH = {"accepted": "已接收", "duplicate": "重复（已有记录）", "held": "暂存（人员尚未登记）", "rejected": "未通过",
+             "created": "新增人员", "updated": "更新人员"}
+
+
+class ImportStatus(msgspec.Struct):
+    """Where an import stands: rows done of rows total, and the counts so far."""
+
+    id: str
+    kind: str
+    filename: str
+    format: str
+    uploader: str
+    status: str                # queued | running | done | failed
+    rows_total: int | None
+    rows_done: int
+    accepted: int
+    duplicates: int
+    held: int
+    rejected: int
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportPage(msgspec.Struct):
+    """Imports, newest first."""
+
+    items: list[ImportStatus]
+    limit: int
+    offset: int
+
+
+def _status(row: asyncpg.Record) -> ImportStatus:
+    return ImportStatus(str(row["id"]), row["kind"], row["filename"], row["format"], row["uploader_name"],
+                        row["status"], row["rows_total"], row["rows_done"], row["accepted"], row["duplicates"],
+                        row["held"], row["rejected"], row["error"], row["created_at"], row["started_at"],
+                        row["finished_at"])
+
+
+def _scope(user: User | None, kind: str) -> tuple[str, list[str], str | None]:
+    """(importer client name, its regions, unit) of who uploads; administrators and the CLI act province-wide."""
+    if user is None or user.role == "admin":
+        return "批量导入 全部地区", [], None
+    if user.unit_code and kind == "records":
+        return f"批量导入 单位 {user.unit_code}", [], user.unit_code
+    if user.region_prefix:
+        return f"批量导入 地区 {user.region_prefix}", [user.region_prefix], None
+    if user.unit_code:
+        raise Forbidden("Units import records; people are imported by HR.")
+    raise Forbidden("Only reviewers and administrators import files.")
+
+
+async def create_import(conn: asyncpg.Connection, user: User | None, uploader_name: str, kind: str, filename: str,
+                        content: bytes, max_bytes: int) -> ImportStatus:
+    """Check the file is readable and store it, queued; the rows are checked when it runs."""
+    if kind not in KINDS:
+        raise Invalid.field("kind", f"must be one of {', '.join(KINDS)}")
+    name, regions, unit = _scope(user, kind)
+    if len(content) > max_bytes:
+        raise TooLarge(f"The file is {len(content)} bytes; at most {max_bytes} are accepted.")
+    if not content:
+        raise Invalid.field("file", "is empty")
+    filename = (filename or "upload").replace("\x00", "")[-255:] or "upload"
+    try:
+        next(read_rows(content, kind), None)
+    except TableError as exc:
+        raise Invalid.field("file", str(exc)) from None
+    client = await conn.fetchrow(q.IMPORTER_CLIENT, name, token_hash(secrets.token_urlsafe(32)), regions)
+    import_id = await conn.fetchval(q.INSERT_IMPORT, kind, filename, file_format(content), content,
+                                    user.id if user else None, uploader_name, client["id"], unit)
+    return _status(await conn.fetchrow(q.STATUS, import_id))
+
+
+def _import_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise NotFound("No such import.") from None
+
+
+async def status(conn: asyncpg.Connection, user: User | None, import_id: str) -> ImportStatus:
+    """An import the user uploaded (or any, for administrators and the CLI)."""
+    row = await conn.fetchrow(q.STATUS, _import_id(import_id))
+    if row is None or (user is not None and user.role != "admin" and row["uploaded_by"] != user.id):
+        raise NotFound("No such import.")
+    return _status(row)
+
+
+async def list_imports(conn: asyncpg.Connection, user: User, limit: int, offset: int) -> ImportPage:
+    """The user's imports (administrators: everyone's), newest first."""
+    if not 1 <= limit <= MAX_LIST:
+        raise Invalid.field("limit", f"must be between 1 and {MAX_LIST}")
+    if not 0 <= offset <= 1_000_000:
+        raise Invalid.field("offset", "must be between 0 and 1000000")
+    rows = await conn.fetch(q.LIST, None if user.role == "admin" else user.id, limit, offset)
+    return ImportPage([_status(r) for r in rows], limit, offset)
+
+
+async def run_import(pool: asyncpg.Pool, import_id: str, *, max_hours: int,
+                     progress: Callable[[int, int], None] | None = None) -> ImportStatus | None:
+    """Process an import from where it stopped, one chunk per transaction; None if another run has it."""
+    async with pool.acquire() as conn:
+        if not await conn.fetchval(q.TRY_LOCK, import_id):
+            return None
+        released = False
+        try:
+            row = await conn.fetchrow(q.FOR_RUN, import_id)
+            if row is not None:
+                await _run(conn, row, max_hours, progress)
+            await conn.execute(q.UNLOCK, import_id)
+            released = True
+            return _status(await conn.fetchrow(q.STATUS, import_id))
+        finally:
+            if not released:
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    conn.terminate()   # the session lock must not stay on a pooled connection
+
+
+async def _run(conn: asyncpg.Connection, row: asyncpg.Record, max_hours: int,
+               progress: Callable[[int, int], None] | None) -> None:
+    try:
+        rows = list(read_rows(bytes(row["content"]), row["kind"]))
+    except TableError as exc:
+        await conn.execute(q.FAILED, row["id"], str(exc))
+        return
+    await conn.execute(q.STARTED, row["id"], len(rows))
+    client = ApiClient(row["client_id"], row["client_name"], "importer", list(row["client_regions"]))
+    done = row["rows_done"]
+    chunks = _record_chunks(rows, done) if row["kind"] == "records" else _people_chunks(rows, done)
+    for chunk in chunks:
+        async with conn.transaction():
+            if row["kind"] == "records":
+                results = await _records(conn, client, row["unit_code"], chunk, max_hours)
+            else:
+                results = await _people(conn, client, chunk, max_hours)
+            await conn.execute(q.INSERT_ROWS, row["id"], [r[0] for r in results], [r[1] for r in results],
+                               [r[2] for r in results], [r[3] for r in results], [r[4] for r in results])
+            count = {s: sum(1 for r in results if r[2] == s) for s in RESULT_ZH}
+            moved = await conn.fetchval(q.PROGRESS, row["id"], done + len(chunk),
+                                        count["accepted"] + count["created"] + count["updated"],
+                                        count["duplicate"], count["held"], count["rejected"], done)
+            if moved is None:
+                raise RuntimeError("an import's progress moved under the run that holds its lock")
+        done += len(chunk)
+        if progress:
+            progress(done, len(rows))
+    await conn.execute(q.FINISHED, row["id"])
+    log.info("import %s done: %d rows", row["id"], len(rows))
+
+
+Row = tuple[int, dict[str, Any]]
+Result = tuple[int, str | None, str, str | None, str | None]   # line, key, status, record id, errors (JSON)
+
+
+def _record_chunks(rows: list[Row], done: int) -> list[list[Row]]:
+    return [rows[i:i + CHUNK] for i in range(done, len(rows), CHUNK)]
+
+
+def _people_chunks(rows: list[Row], done: int) -> list[list[Row]]:
+    """The rows grouped by person (a person's periods may be on several rows), whole people per chunk."""
+    by_person: dict[Any, list[Row]] = {}
+    for line, cells in rows:
+        by_person.setdefault(cells.get("national_id") or f"line {line}", []).append((line, cells))
+    chunks, chunk, seen = [], [], 0
+    for person_rows in by_person.values():
+        if seen >= done:
+            chunk.extend(person_rows)
+            if len(chunk) >= CHUNK // 10:
+                chunks.append(chunk)
+                chunk = []
+        seen += len(person_rows)
+    return chunks + ([chunk] if chunk else [])
+
+
+def _errors_json(errors: list[FieldError]) -> str:
+    return msgspec.json.encode(errors).decode()
+
+
+async def _records(conn: asyncpg.Connection, client: ApiClient, unit: str | None, chunk: list[Row],
+                   max_hours: int) -> list[Result]:
+    raws = [record_from_row(cells) for _, cells in chunk]
+    results: list[Result | None] = [None] * len(chunk)
+    if unit is not None:
+        # A unit imports for its own people only (people not registered yet are held, as from anyone).
+        ids = [r["national_id"] for r in raws if isinstance(r["national_id"], str) and len(r["national_id"]) == 18]
+        units = {r["national_id"]: r["unit"] for r in await conn.fetch(q.CURRENT_UNITS, ids)}
+        for i, raw in enumerate(raws):
+            if raw["national_id"] in units and units[raw["national_id"]] != unit:
+                results[i] = (chunk[i][0], raw["external_id"], "rejected", None, _errors_json(
+                    [FieldError("national_id", "this person is not in your unit")]))
+    todo = [i for i, r in enumerate(results) if r is None]
+    if todo:
+        outcome = await accept_batch(conn, client, [raws[i] for i in todo], IMPORT, max_hours)
+        for i, result in zip(todo, outcome.results):
+            results[i] = (chunk[i][0], raws[i]["external_id"] if isinstance(raws[i]["external_id"], str) else None,
+                          result.status, result.record_id,
+                          _errors_json(result.errors) if result.errors else None)
+    return [r for r in results if r is not None]
+
+
+async def _people(conn: asyncpg.Connection, client: ApiClient, chunk: list[Row], max_hours: int) -> list[Result]:
+    by_person: dict[Any, list[Row]] = {}
+    for line, cells in chunk:
+        by_person.setdefault(cells.get("national_id") or f"line {line}", []).append((line, cells))
+    results: list[Result] = []
+    for national_id, person_rows in by_person.items():
+        first = person_rows[0][1]
+        key = national_id if isinstance(national_id, str) else str(national_id)
+        errors: list[FieldError] = []
+        status = "rejected"
+        if len({(c.get("name"), c.get("series")) for _, c in person_rows}) > 1:
+            errors = [FieldError("name", "name and series must be the same on every row of one person")]
+        else:
+            try:
+                data = msgspec.convert({"name": first.get("name"), "series": first.get("series"),
+                                        "periods": [period_from_row(c) for _, c in person_rows]}, PersonIn)
+                async with conn.transaction():
+                    _, created = await put_person(conn, client, key, data, max_hours)
+                status = "created" if created else "updated"
+            except msgspec.ValidationError as exc:
+                errors = [field_error_from_msgspec(exc)]
+            except DomainError as exc:
+                errors = list(getattr(exc, "errors", None) or []) or [FieldError("national_id", exc.detail)]
+        for line, _ in person_rows:
+            results.append((line, key, status, None, _errors_json(errors) if errors else None))
+    return results
+
+
+async def report(conn: asyncpg.Connection, user: User | None, import_id: str, fmt: str,
+                 only_rejected: bool) -> tuple[str, bytes]:
+    """(file name, bytes): every row's result, or the rejected rows as the template with the reason beside them."""
+    current = await status(conn, user, import_id)
+    if fmt not in ("csv", "xlsx"):
+        raise Invalid.field("format", "must be csv or xlsx")
+    rows = await conn.fetch(q.REPORT, current.id, "rejected" if only_rejected else None)
+    stem = current.filename.rsplit(".", 1)[0]
+    if only_rejected:
+        reasons = {r["line"]: _reason_text(r["errors"]) for r in rows}
+        content = await conn.fetchval("select content from imports where id = $1", current.id)
+        columns = COLUMNS[current.kind]
+        body = [[_cell(cells.get(c.key)) for c in columns] + [reasons[line]]
+                for line, cells in read_rows(bytes(content), current.kind) if line in reasons]
+        return f"{stem}-未通过.{fmt}", table_bytes(fmt, [c.label for c in columns] + [REASON_LABEL], body)
+    header = ["行号", "记录编号" if current.kind == "records" else "身份证号", "结果", "记录ID", REASON_LABEL]
+    body = [[r["line"], r["key"] or "", RESULT_ZH.get(r["status"], r["status"]), r["record_id"] or "",
+             _reason_text(r["errors"])] for r in rows]
+    return f"{stem}-结果.{fmt}", table_bytes(fmt, header, body)
+
+
+def _reason_text(errors_json: str | None) -> str:
+    if not errors_json:
+        return ""
+    return "；".join(f"{e['field']}: {e['message']}" for e in msgspec.json.decode(errors_json))
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return "" if value is None else value

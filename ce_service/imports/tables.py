@@ -1,0 +1,212 @@
+"""Spreadsheets in and out: templates, reading CSV or XLSX rows, and turning cells into records or people.
+
+Pure, no I/O beyond bytes in and bytes out. Columns are found by their header, in Chinese (as in the
+templates) or by their API name, in any order; unknown columns (such as 失败原因 in a report of
+rejected rows sent back after fixing) are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+KINDS = ("records", "people")
+XLSX_MAGIC = b"PK\x03\x04"
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str          # the API field name
+    label: str        # the template header
+    required: bool
+    example: str
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "records": (
+        Column("external_id", "记录编号", True, "DW-2025-0001"),
+        Column("national_id", "身份证号", True, "522601198001011238"),
+        Column("name", "姓名", True, "张三"),
+        Column("year", "年度", True, "2025"),
+        Column("category", "类别", True, "专业科目"),
+        Column("hours", "学时", True, "12.5"),
+        Column("course_title", "课程名称", True, "建筑结构抗震设计新规范"),
+        Column("course_code", "课程编号", False, "JZ-2025-07"),
+        Column("completed_on", "完成日期", True, "2025-05-20"),
+        Column("region_earned", "学时取得地区代码", False, "520000"),
+    ),
+    "people": (
+        Column("national_id", "身份证号", True, "522601198001011238"),
+        Column("name", "姓名", True, "张三"),
+        Column("series", "职称系列", True, "engineering"),
+        Column("from_year", "起始年度", True, "2019"),
+        Column("level", "职称级别", True, "中级"),
+        Column("workplace", "单位类型", True, "基层"),
+        Column("region", "所在地区代码", True, "522601"),
+        Column("unit", "单位统一社会信用代码", True, "91522601700000000X"),
+    ),
+}
+
+REASON_LABEL = "失败原因"
+
+CATEGORY = {"公需": "public", "公需科目": "public", "专业": "professional", "专业科目": "professional"}
+LEVEL = {"正高级": "senior_full", "正高": "senior_full", "副高级": "senior_associate", "副高": "senior_associate",
+         "中级": "intermediate", "初级": "junior"}
+WORKPLACE = {"一般": "standard", "普通": "standard", "基层": "grassroots", "非公": "private", "非公经济": "private"}
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (not CSV or XLSX, no header, a required column missing)."""
+
+
+def file_format(content: bytes) -> str:
+    """'xlsx' or 'csv', told by the content (an XLSX file is a ZIP archive), not by the file name."""
+    return "xlsx" if content.startswith(XLSX_MAGIC) else "csv"
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK unless told otherwise
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TableError("the CSV file is neither UTF-8 nor GB18030 (GBK) text")
+
+
+def _raw_rows(content: bytes) -> Iterator[list[Any]]:
+    if file_format(content) == "xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged archive
+            raise TableError(f"the XLSX file cannot be opened: {exc.__class__.__name__}") from None
+        try:
+            yield from (list(row) for row in book.worksheets[0].iter_rows(values_only=True))
+        finally:
+            book.close()
+    else:
+        text = _decode(content)
+        if "\x00" in text:
+            raise TableError("the file holds NUL characters: it is not a CSV text file")
+        yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def read_rows(content: bytes, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, {api field: cell}) for every non-empty row after the header."""
+    columns = COLUMNS[kind]
+    names = {c.label: c.key for c in columns} | {c.key: c.key for c in columns}
+    rows = _raw_rows(content)
+    header = next(rows, None)
+    if header is None:
+        raise TableError("the file is empty: the first row must be the header of the template")
+    keys = [names.get(str(h).strip().split("(")[0].split("（")[0].strip()) if h is not None else None for h in header]
+    missing = [f"{c.label} ({c.key})" for c in columns if c.required and c.key not in keys]
+    if missing:
+        raise TableError("missing columns: " + ", ".join(missing) + "; download the template for the header")
+    for line, row in enumerate(rows, start=2):
+        if line - 1 > MAX_ROWS:
+            raise TableError(f"more than {MAX_ROWS} rows: split the file")
+        cells = {key: _clean(row[i]) for i, key in enumerate(keys) if key is not None and i < len(row)}
+        if any(v is not None for v in cells.values()):
+            yield line, cells
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value) if "." in value else int(value)
+        except ValueError:
+            return value   # left as text: the record's checks name the field
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _year(value: Any) -> Any:
+    value = _number(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        for separator in ("/", ".", "年"):
+            if separator in value:
+                parts = value.replace("年", "-").replace("月", "-").replace("日", "").replace(separator, "-").split("-")
+                try:
+                    return date(*(int(p) for p in parts if p)).isoformat()
+                except (TypeError, ValueError):
+                    return value
+    return value
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))   # a code or an ID typed into a number cell
+    return str(value) if isinstance(value, int | float) else value
+
+
+def record_from_row(cells: dict[str, Any]) -> dict[str, Any]:
+    """A row as the record the provider and HR APIs take; what cannot be converted is left for the checks."""
+    category = cells.get("category")
+    return {
+        "external_id": _text(cells.get("external_id")), "national_id": _text(cells.get("national_id")),
+        "name": cells.get("name"), "year": _year(cells.get("year")),
+        "category": CATEGORY.get(category, category) if isinstance(category, str) else category,
+        "hours": _number(cells.get("hours")), "course_title": _text(cells.get("course_title")),
+        "completed_on": _date(cells.get("completed_on")), "course_code": _text(cells.get("course_code")),
+        "region_earned": _text(cells.get("region_earned")),
+    }
+
+
+def period_from_row(cells: dict[str, Any]) -> dict[str, Any]:
+    """A row of the people template as one period of the person API."""
+    level, workplace = cells.get("level"), cells.get("workplace")
+    return {"from_year": _year(cells.get("from_year")),
+            "level": LEVEL.get(level, level) if isinstance(level, str) else level,
+            "workplace": WORKPLACE.get(workplace, workplace) if isinstance(workplace, str) else workplace,
+            "region": _text(cells.get("region")), "unit": _text(cells.get("unit"))}
+
+
+def template(kind: str, fmt: str) -> bytes:
+    """The template: the header and one example row, as CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    columns = COLUMNS[kind]
+    header = [c.label for c in columns]
+    example = [c.example for c in columns]
+    return table_bytes(fmt, header, [example])
+
+
+def table_bytes(fmt: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    """A header and rows as CSV (UTF-8 with BOM) or XLSX bytes."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return ("\ufeff" + out.getvalue()).encode()
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

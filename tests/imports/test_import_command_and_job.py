@@ -1,0 +1,55 @@
+"""`ce-service import FILE` with its progress bar, and the arq job that runs uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import asyncpg
+from arq import Worker
+
+from ce_service.cli import main
+from ce_service.imports.tables import table_bytes
+from ce_service.jobs import worker_settings
+from tests.builders import UNIT, national_id, person, sign_in, user
+from tests.imports.test_imports_api import HEADER, row, upload
+
+
+def test_import_from_the_command_line(database_url, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("CE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CE_REDIS_URL", "redis://127.0.0.1:1")
+    monkeypatch.setenv("CE_DATA_DIR", str(tmp_path))
+
+    async def people() -> None:
+        conn = await asyncpg.connect(database_url)
+        for n in range(1, 1201):
+            await person(conn, national_id(n), name=f"人员{n}")
+        await conn.close()
+
+    asyncio.run(people())
+    path = tmp_path / "历史学时.xlsx"
+    path.write_bytes(table_bytes("xlsx", HEADER, [row(n) for n in range(1, 1201)] + [row(5000, hours=-1)]))
+    assert main(["import", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "1,000/1,201 rows" in captured.err and "1,201/1,201 rows" in captured.err
+    assert "1201 rows: 1200 accepted, 0 duplicates, 0 held, 1 rejected" in captured.out
+    report = list(csv.reader(io.StringIO((tmp_path / "历史学时.report.csv").read_text("utf-8-sig"))))
+    assert len(report) == 1202 and report[-1][2] == "未通过"
+    assert main(["import", str(path)]) == 0      # the same file again: duplicates, nothing new
+    assert "0 accepted, 1200 duplicates" in capsys.readouterr().out
+    assert main(["import", str(path), "--as", "nobody"]) == 1
+
+
+async def test_an_upload_is_run_by_the_worker(api, db, servers, database_url):
+    await user(db, "unit1", "unit_reviewer", unit_code=UNIT)
+    headers = await sign_in(api, "unit1")
+    await person(db, national_id(1), name="人员1")
+    job = (await upload(api, headers, table_bytes("csv", HEADER, [row(1)]))).json()
+    worker = Worker(**{**worker_settings(database_url, servers.redis_url), "burst": True, "poll_delay": 0.05})
+    try:
+        await asyncio.wait_for(worker.main(), timeout=60)
+    finally:
+        await worker.close()
+    status = (await api.get(f"/api/v1/imports/{job['id']}")).json()
+    assert (status["status"], status["accepted"]) == ("done", 1)
