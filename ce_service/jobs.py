@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from arq import cron, func
+import asyncpg
+from arq import Retry, cron, func
 from arq.connections import RedisSettings
 
 from ce_service.auth import queries as auth_queries
@@ -47,7 +48,12 @@ async def pull_platform(ctx: dict[str, Any], name: str) -> dict[str, Any]:
 
 async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any] | None:
     """Process an uploaded file from where it stopped (a killed run is resumed by the retry)."""
-    status = await imports.run_import(ctx["pool"], import_id, max_hours=ctx["max_hours"])
+    try:
+        status = await imports.run_import(ctx["pool"], import_id, max_hours=ctx["max_hours"])
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        # The database went away mid-run: the committed chunks stay, the rest is done on the next try.
+        log.warning("import %s interrupted (%s); retrying", import_id, exc.__class__.__name__)
+        raise Retry(defer=min(300, 10 * ctx.get("job_try", 1))) from exc
     return None if status is None else {"status": status.status, "rows_done": status.rows_done}
 
 

@@ -37,13 +37,12 @@ PROVINCE_CODES: dict[str, str] = {
     "82": "澳门特别行政区",
 }
 
-_DIGITS = frozenset("0123456789")
 
 
 def _ascii_digits(value: str) -> bool:
     """Return True if value is non-empty and only ASCII digits."""
-    # str.isdigit() would also accept full-width and other Unicode digits.
-    return bool(value) and all(c in _DIGITS for c in value)
+    # str.isdigit() alone would also accept full-width and other Unicode digits.
+    return bool(value) and value.isascii() and value.isdigit()
 
 
 def region_error(value: str) -> str | None:

@@ -1,39 +1,40 @@
 """SQL for record batches: everything set-based, one statement per step for the whole batch."""
 
-# Each person's id, name and the region of their latest period (for client region scopes).
+# Each person's id, name, series, and their periods' start years and regions (in order): the
+# region of the latest period decides client scopes, the region of a record's year its route.
 PEOPLE = """
-select p.national_id, p.id, p.name,
-       (select pp.region from person_periods pp where pp.person_id = p.id order by pp.from_year desc limit 1) as region
+select p.national_id, p.id, p.name, p.series,
+       array(select pp.from_year from person_periods pp where pp.person_id = p.id order by pp.from_year) as years,
+       array(select pp.region::text from person_periods pp where pp.person_id = p.id order by pp.from_year) as regions
 from persons p where p.national_id = any($1::bpchar[])
 """
 
-# region_earned defaults to the person's region in the record's year, fixed at arrival so that a
-# later change of the person's periods does not move hours already earned. The route comes from
-# routing_rules (route_for): no steps means registered on arrival, otherwise waiting for the first.
-# The unique index on (source_client_id, external_id) makes a resend, even a concurrent one,
-# unable to create a second record: the losing insert does nothing and we look the winner up.
+# The steps for each (series, region) of a batch: route_for once per pair, not once per record.
+ROUTES = """
+select x.series, x.region, coalesce(route_for($1, x.series, x.region), '{}') as route
+from unnest($2::text[], $3::text[]) as x (series, region)
+"""
+
+# region_earned defaults to the person's region in the record's year ($14), fixed at arrival so that
+# a later change of the person's periods does not move hours already earned. The route ($15, steps
+# joined by commas) comes from routing_rules: no steps means registered on arrival, otherwise
+# waiting for the first. The unique index on (source_client_id, external_id) makes a resend, even a
+# concurrent one, unable to create a second record: the losing insert does nothing and we look the
+# winner up.
 INSERT_RECORDS = """
-with incoming as (
-    select r.*, p.series,
-           (select pp.region from person_periods pp where pp.person_id = r.person_id and pp.from_year <= r.year
-            order by pp.from_year desc limit 1) as person_region
-    from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::date[], $8::text[],
-                $9::text[], $10::bytea[])
-        as r (person_id, year, category, half_hours, course_title, course_code, completed_on, region_earned,
-              external_id, content_hash)
-    join persons p on p.id = r.person_id
-), routed as (
-    select i.*, coalesce(route_for($12, i.series, i.person_region), '{}') as route from incoming i
-)
 insert into records (person_id, year, category, half_hours, course_title, course_code, completed_on,
     region_earned, provider, source, source_client_id, external_id, content_hash, route, step, status,
     submitted_at, registered_at)
-select person_id, year, category, half_hours, course_title, course_code, completed_on,
-    coalesce(region_earned, person_region), $11, $12, $13, external_id, content_hash, route, 0,
-    case when cardinality(route) = 0 then 'registered' else 'submitted' end,
-    case when cardinality(route) > 0 then now() end, case when cardinality(route) = 0 then now() end
-from routed
-order by external_id  -- one lock order for every batch, so overlapping batches cannot deadlock
+select r.person_id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on,
+    coalesce(r.region_earned, r.person_region), $11, $12, $13, r.external_id, r.content_hash,
+    string_to_array(r.route, ','), 0,
+    case when r.route = '' then 'registered' else 'submitted' end,
+    case when r.route <> '' then now() end, case when r.route = '' then now() end
+from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::date[], $8::text[],
+            $9::text[], $10::bytea[], $14::text[], $15::text[])
+    as r (person_id, year, category, half_hours, course_title, course_code, completed_on, region_earned,
+          external_id, content_hash, person_region, route)
+order by r.external_id  -- one lock order for every batch, so overlapping batches cannot deadlock
 on conflict (source_client_id, external_id) where external_id is not null do nothing
 returning id, external_id, status
 """

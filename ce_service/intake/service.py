@@ -76,7 +76,7 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
             elif person["name"] != item.record.name.strip():
                 results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
                     "name", "does not match the name registered for this ID number")])
-            elif not client.covers(person["region"]):
+            elif not client.covers(person["regions"][-1] if person["regions"] else None):
                 results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
                     "national_id", "this person is outside the regions this client may send for")])
             else:
@@ -146,7 +146,7 @@ async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str
             items.append(_Good(len(items), record, bytes(row["content_hash"])))
             by_external[record.external_id] = row["id"]
         results: list[RecordResult | None] = [None] * len(items)
-        people = {national_id: {"id": person_id}}
+        people = {r["national_id"]: r for r in await conn.fetch(q.PEOPLE, [national_id])}
         await _store_known(conn, client, first["source"], items, people, results)
         for item, result in zip(items, results):
             held_id = by_external[item.record.external_id]
@@ -171,12 +171,18 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str,
     if not items:
         return
     r = [g.record for g in items]
+    regions = [region_in_year(people[x.national_id], x.year) for x in r]
+    series = [people[x.national_id]["series"] for x in r]
+    pairs = sorted(set(zip(series, regions)), key=str)
+    routes = {(row["series"], row["region"]): ",".join(row["route"]) for row in await conn.fetch(
+        q.ROUTES, source, [p[0] for p in pairs], [p[1] for p in pairs])}
     inserted = await conn.fetch(
         q.INSERT_RECORDS,
         [people[x.national_id]["id"] for x in r], [x.year for x in r], [x.category for x in r],
         [to_half_hours(x.hours) for x in r], [x.course_title.strip() for x in r], [x.course_code for x in r],
         [x.completed_on for x in r], [x.region_earned for x in r], [x.external_id for x in r],
-        [g.digest for g in items], client.name, source, client.id,
+        [g.digest for g in items], client.name, source, client.id, regions,
+        [routes[pair] for pair in zip(series, regions)],
     )
     new_ids = {row["external_id"]: row["id"] for row in inserted}
     if inserted:
@@ -193,6 +199,16 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str,
             results[item.position] = RecordResult(external_id, "duplicate", str(existing[external_id]["id"]))
         else:
             results[item.position] = RecordResult(external_id, "rejected", errors=_conflict())
+
+
+def region_in_year(person: asyncpg.Record, year: int) -> str | None:
+    """The region of the person's period covering `year` (None before their first period)."""
+    region = None
+    for from_year, period_region in zip(person["years"], person["regions"]):
+        if from_year > year:
+            break
+        region = period_region
+    return region
 
 
 async def _hold_unknown(conn: asyncpg.Connection, client: ApiClient, source: str, items: list[_Good],
