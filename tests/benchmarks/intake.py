@@ -7,7 +7,8 @@ In one run, on the same database:
       per statement (`unnest` insert joined to persons, upserting on the same unique constraint);
   (b) POST /api/v1/provider/records, 1,000 records per request, `clients` concurrent clients, against
       `ce-service serve --workers 2` (each record checked, routed, its event written, duplicates looked for);
-  (c) a pull of `pull` results from a fake training platform served on 127.0.0.1 (its own process).
+  (c) a pull of `pull` results from a fake training platform served on 127.0.0.1 (its own process);
+  (d) an import of `import_rows` rows from an XLSX file, run as the worker runs it (chunks of 1,000).
 Prints records per second for each and the ratio (b)/(a).
 """
 
@@ -28,6 +29,8 @@ import msgspec
 
 from ce_service.auth.secrets import new_token, token_hash
 from ce_service.db import create_pool
+from ce_service.imports.service import create_import, run_import
+from ce_service.imports.tables import COLUMNS, table_bytes
 from ce_service.platforms.service import add_platform, pull
 from tests.benchmarks.common import free_port, percentile, served, start_servers
 from tests.benchmarks.compliance import REGIONS, UNIT, people
@@ -205,6 +208,25 @@ async def platform_pull(database_url: str, ids: list[tuple[str, str, str]], tota
             "set_aside": report.set_aside, "error": report.error}
 
 
+async def file_import(database_url: str, ids: list[tuple[str, str, str]], count: int) -> dict:
+    """Rows per second importing an XLSX file of `count` records (its reading included)."""
+    header = [c.label for c in COLUMNS["records"]]
+    rows = [[r["external_id"], r["national_id"], r["name"], r["year"], "专业" if r["category"] == "professional" else "公需",
+             r["hours"], r["course_title"], r["course_code"], r["completed_on"], r["region_earned"]]
+            for r in make_records(ids, count, "IMP")]
+    content = table_bytes("xlsx", header, rows)
+    pool = await create_pool(database_url, 1, 2)
+    async with pool.acquire() as conn:
+        created = await create_import(conn, None, "benchmark", "records", "import.xlsx", content, len(content))
+    steps: list[int] = []
+    started = time.perf_counter()
+    done = await run_import(pool, created.id, max_hours=200, progress=lambda d, t: steps.append(d))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    return {"rate": count / elapsed, "seconds": elapsed, "accepted": done.accepted, "rejected": done.rejected,
+            "progress_steps": len(steps), "bytes": len(content)}
+
+
 def main() -> None:
     """Load, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -213,6 +235,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pull", type=int, default=100_000)
+    parser.add_argument("--import-rows", type=int, default=100_000)
     args = parser.parse_args()
 
     servers = start_servers("ce_bench_intake")
@@ -225,6 +248,7 @@ def main() -> None:
     with served(servers, args.workers) as base:
         http = asyncio.run(http_push(base, token, records, args.clients))
     pulled = asyncio.run(platform_pull(servers.database_url, ids, args.pull, servers.work_dir))
+    imported = asyncio.run(file_import(servers.database_url, ids, args.import_rows))
 
     print()
     print(f"intake benchmark: {args.records:,} records for {args.people:,} people, batches of {BATCH}, "
@@ -239,6 +263,9 @@ def main() -> None:
     print(f"(c) platform pull from 127.0.0.1       {pulled['rate']:>9,.0f} results/s  ({pulled['seconds']:.1f} s,"
           f" {pulled['pages']} pages, {pulled['stored']:,} stored, {pulled['set_aside']:,} set aside"
           f"{', error: ' + pulled['error'] if pulled['error'] else ''})")
+    print(f"(d) XLSX import, {args.import_rows:,} rows          {imported['rate']:>9,.0f} rows/s     ({imported['seconds']:.1f} s,"
+          f" {imported['bytes'] / 1e6:.1f} MB, {imported['progress_steps']} progress steps, {imported['accepted']:,} accepted,"
+          f" {imported['rejected']} rejected)")
 
 
 if __name__ == "__main__":
