@@ -25,6 +25,8 @@ from ce_service.compliance import queries as compliance_queries
 from ce_service.compliance.receipts import load_signer
 from ce_service.db import create_pool, provide_connection
 from ce_service.errors import EXCEPTION_HANDLERS
+from ce_service.evidence import controllers as evidence_routes
+from ce_service.evidence.store import EvidenceStore
 from ce_service.health import health
 from ce_service.imports import controllers as import_routes
 from ce_service.intake import hr_controllers as hr_routes
@@ -47,6 +49,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.settings = settings
+        app.state.evidence = EvidenceStore(settings.evidence_dir, settings.max_evidence_bytes)
         app.state.pool = await create_pool(database_url, settings.db_pool_min, settings.db_pool_max)
         app.state.redis = await create_redis_pool(RedisSettings.from_dsn(redis_url))
         app.state.clients = ClientCache(settings.client_cache_seconds)
@@ -83,6 +86,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *review_routes.ROUTES,
             *platform_routes.ROUTES,
             *import_routes.ROUTES,
+            *evidence_routes.ROUTES,
             *pages.ROUTES,
             create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),
         ],

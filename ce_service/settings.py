@@ -44,6 +44,9 @@ class Settings:
     db_pool_max: int = 10
     # Largest request body accepted, in bytes (larger: 413).
     max_body_bytes: int = 2_000_000
+    # Where certificate files are kept (default: data_dir/evidence) and the largest accepted.
+    evidence_dir: Path = field(default_factory=lambda: Path(".ce-data/evidence").resolve())
+    max_evidence_bytes: int = 10 * 1024 * 1024
     # Largest import file accepted, in bytes (at most 64 MiB).
     max_import_bytes: int = 32 * 1024 * 1024
     # Largest hours a single record may carry (a whole course, not a year).
@@ -137,6 +140,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         max_body_bytes=_int(env, "CE_MAX_BODY_BYTES", 2_000_000, 1_000, 200_000_000),
+        evidence_dir=Path(env.get("CE_EVIDENCE_DIR", "").strip() or data_dir / "evidence").resolve(),
+        max_evidence_bytes=_int(env, "CE_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, 1_000, 60 * 1024 * 1024),
         max_import_bytes=_int(env, "CE_MAX_IMPORT_BYTES", 32 * 1024 * 1024, 1_000, 64 * 1024 * 1024),
         max_hours_per_record=_int(env, "CE_MAX_HOURS_PER_RECORD", 200, 1, 2000),
         session_hours=_int(env, "CE_SESSION_HOURS", 12, 1, 24 * 30),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import get, patch, post
+from litestar import Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
 from ce_service.auth.guards import provide_user, signed_in
 from ce_service.auth.models import User
+from ce_service.errors import Invalid
 from ce_service.records import service
 from ce_service.records.schemas import RecordIn, RecordOut, RecordPage, RecordPatch
 from ce_service.wire import json_body
@@ -18,9 +19,12 @@ OWNER = {"guards": [signed_in("professional")], "dependencies": {"user": Provide
 
 
 @post("/api/v1/me/records", **OWNER, **json_body(RecordIn))
-async def create_record(data: RecordIn, user: User, db: asyncpg.Connection, state: State) -> RecordOut:
-    """Save a new record as a draft."""
-    return await service.create_draft(db, user, data, state.settings.max_hours_per_record)
+async def create_record(data: RecordIn, user: User, db: asyncpg.Connection, state: State) -> Response[RecordOut]:
+    """Save a new record as a draft (201); the same client_key again answers the first record (200)."""
+    if data.evidence_ref is not None and not state.evidence.exists(data.evidence_ref):
+        raise Invalid.field("evidence_ref", "no file with this reference was uploaded; upload it first")
+    record, created = await service.create_draft(db, user, data, state.settings.max_hours_per_record)
+    return Response(record, status_code=201 if created else 200)
 
 
 @get("/api/v1/me/records", **OWNER)

@@ -10,12 +10,16 @@ r.created_at, r.updated_at, r.superseded_by
 _REGION_OR_DEFAULT = """coalesce($9, (select pp.region from person_periods pp where pp.person_id = {person}
     and pp.from_year <= $2 order by pp.from_year desc limit 1))"""
 
+# A repeated client_key ($12) inserts nothing; the caller then reads the record made the first time.
 INSERT_RECORD = f"""
 insert into records as r (person_id, year, category, half_hours, course_title, completed_on, provider,
-    course_code, region_earned, evidence_ref, source, status, created_by)
-values ($1, $2, $3, $4, $5, $6, $7, $8, {_REGION_OR_DEFAULT.format(person="$1")}, $10, 'self', 'draft', $11)
+    course_code, region_earned, evidence_ref, source, status, created_by, client_key)
+values ($1, $2, $3, $4, $5, $6, $7, $8, {_REGION_OR_DEFAULT.format(person="$1")}, $10, 'self', 'draft', $11, $12)
+on conflict (person_id, client_key) where client_key is not null do nothing
 returning {RECORD_COLUMNS}
 """
+
+BY_CLIENT_KEY = f"select {RECORD_COLUMNS} from records r where r.person_id = $1 and r.client_key = $2"
 
 # Locks the row so that two requests on one record are applied one after the other.
 OWN_RECORD_FOR_UPDATE = f"select {RECORD_COLUMNS} from records r where r.id = $1 and r.person_id = $2 for update"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -29,6 +30,8 @@ class RecordIn(msgspec.Struct, forbid_unknown_fields=True):
     course_code: Code | None = None
     region_earned: str | None = None
     evidence_ref: EvidenceRef | None = None
+    # Made on the device (a UUID): sending the same record again returns the one made the first time.
+    client_key: uuid.UUID | None = None
 
 
 class RecordPatch(msgspec.Struct, forbid_unknown_fields=True):

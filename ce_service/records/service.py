@@ -54,14 +54,16 @@ def _owner(user: User) -> int:
     return user.person_id
 
 
-async def create_draft(conn: asyncpg.Connection, user: User, data: RecordIn, max_hours: int) -> RecordOut:
-    """Save a new self-logged record as a draft, with its first event."""
+async def create_draft(conn: asyncpg.Connection, user: User, data: RecordIn, max_hours: int) -> tuple[RecordOut, bool]:
+    """Save a new self-logged record as a draft, with its first event; (record, False) for a repeated client_key."""
     content = msgspec.structs.asdict(data)
     _check_content(content, max_hours)
     async with conn.transaction():
-        row = await conn.fetchrow(q.INSERT_RECORD, _owner(user), *_content_args(content), user.id)
+        row = await conn.fetchrow(q.INSERT_RECORD, _owner(user), *_content_args(content), user.id, data.client_key)
+        if row is None:
+            return to_out(await conn.fetchrow(q.BY_CLIENT_KEY, _owner(user), data.client_key)), False
         await _event(conn, row["id"], user, "create", None, "draft")
-    return to_out(row)
+    return to_out(row), True
 
 
 async def edit(conn: asyncpg.Connection, user: User, record_id: str, patch: RecordPatch, max_hours: int) -> RecordOut:

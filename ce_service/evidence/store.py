@@ -1,0 +1,90 @@
+"""Evidence files on disk under their SHA-256: checked by content, written atomically, scaled for display."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+from ce_service.errors import FieldError, Invalid, TooLarge
+
+KINDS = {b"\xff\xd8\xff": ("jpeg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+         b"%PDF-": ("pdf", "application/pdf")}
+MEDIA_TYPES = {kind: media for kind, media in KINDS.values()}
+DISPLAY_EDGE = 1280
+_REF = re.compile(r"^[0-9a-f]{64}$")
+
+
+def kind_of(content: bytes) -> str | None:
+    """jpeg, png or pdf as the magic bytes say; None for anything else (whatever its name says)."""
+    for magic, (kind, _) in KINDS.items():
+        if content.startswith(magic):
+            return kind
+    return None
+
+
+def is_ref(value: str) -> bool:
+    """True for what save() returns: a SHA-256 in lower-case hex."""
+    return bool(_REF.match(value or ""))
+
+
+class EvidenceStore:
+    """Files under `root/ab/cd/<sha256>`; the same file uploaded twice is stored once."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def path(self, ref: str) -> Path:
+        """Where a stored file lives (ref as save() returned it)."""
+        if not is_ref(ref):
+            raise ValueError("not an evidence reference")
+        return self.root / ref[:2] / ref[2:4] / ref
+
+    def exists(self, ref: str) -> bool:
+        """True when a file with this reference was stored."""
+        return is_ref(ref) and self.path(ref).exists()
+
+    def save(self, content: bytes) -> str:
+        """Check and store a file; returns its reference (the SHA-256 of its content, in hex)."""
+        if len(content) > self.max_bytes:
+            raise TooLarge(f"The file is {len(content)} bytes; at most {self.max_bytes} are accepted.")
+        if not content:
+            raise Invalid.of([FieldError("evidence", "is empty")])
+        kind = kind_of(content)
+        if kind is None:
+            raise Invalid.of([FieldError("evidence", "must be a JPEG or PNG photo or a PDF file")])
+        ref = hashlib.sha256(content).hexdigest()
+        target = self.path(ref)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_suffix(f".{os.getpid()}.tmp")
+            with open(temporary, "wb") as f:
+                f.write(content)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, target)   # durable before we say it is stored
+        return ref
+
+    def display(self, ref: str) -> tuple[bytes, str]:
+        """The bytes to show and their media type: photos scaled to at most 1280 px (made once), PDFs as they are."""
+        original = self.path(ref)
+        with open(original, "rb") as f:
+            kind = kind_of(f.read(8))
+        if kind == "pdf":
+            return original.read_bytes(), MEDIA_TYPES["pdf"]
+        scaled = original.with_name(original.name + ".display.jpeg")
+        if not scaled.exists():
+            from PIL import Image, ImageOps
+
+            with Image.open(original) as image:
+                image = ImageOps.exif_transpose(image)
+                image.thumbnail((DISPLAY_EDGE, DISPLAY_EDGE))
+                out = io.BytesIO()
+                image.convert("RGB").save(out, "JPEG", quality=82, optimize=True)
+            temporary = scaled.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_bytes(out.getvalue())
+            os.replace(temporary, scaled)
+        return scaled.read_bytes(), "image/jpeg"
