@@ -114,8 +114,10 @@ def test_serve_with_commands_from_another_process(tmp_path: Path):
         assert login.status_code == 200 and login.json()["role"] == "professional"
         schema = httpx.get(base + "/schema/openapi.json").json()
         assert "/api/v1/persons/{national_id}" in schema["paths"]
-        page = httpx.get(base + "/")
-        assert page.status_code == 200 and "继续教育" in page.text
+        page = httpx.get(base + "/", follow_redirects=True)
+        assert page.status_code == 200 and "继续教育" in page.text and 'name="password"' in page.text
+        home = httpx.get(base + "/", cookies={"ce_session": login.cookies["ce_session"]})
+        assert home.status_code == 200 and "我的学时" in home.text and "data-year" in home.text
     finally:
         server.send_signal(signal.SIGINT)
         try:

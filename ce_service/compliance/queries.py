@@ -46,3 +46,5 @@ PEOPLE_AS_OF = f"select {_PERSON_PARTS} {_RECORDS_AS_OF} from persons p where p.
 KEYS = "select kid, algorithm, public_key, first_used_at from signing_keys order by first_used_at"
 
 REGISTER_KEY = "insert into signing_keys (kid, public_key) values ($1, $2) on conflict (kid) do nothing"
+
+NATIONAL_ID_OF_PERSON = "select national_id from persons where id = $1"

@@ -137,6 +137,16 @@ async def year_verdict(conn: asyncpg.Connection, book: RuleBook, national_id: st
     return _verdicts(row, book, year, year, None, clock.now())[0] if row else None
 
 
+async def own_years(conn: asyncpg.Connection, book: RuleBook, person_id: int, from_year: int,
+                    to_year: int) -> list[YearVerdict]:
+    """Today's verdicts of one person (by id) for a range of years: what the professional's home shows."""
+    national_id = await conn.fetchval(q.NATIONAL_ID_OF_PERSON, person_id)
+    row = (await _rows(conn, [national_id], from_year, to_year, None)).get(national_id) if national_id else None
+    if row is None:
+        raise NotFound("No such person.")
+    return _verdicts(row, book, from_year, to_year, None, clock.now())
+
+
 def _answer(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, as_of: datetime | None,
             now: datetime, signer: Signer) -> Answer:
     verdicts = _verdicts(row, book, from_year, to_year, as_of, now)

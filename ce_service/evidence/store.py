@@ -47,6 +47,13 @@ class EvidenceStore:
         """True when a file with this reference was stored."""
         return is_ref(ref) and self.path(ref).exists()
 
+    def kind(self, ref: str) -> str | None:
+        """jpeg, png or pdf for a stored file; None when there is none."""
+        if not self.exists(ref):
+            return None
+        with open(self.path(ref), "rb") as f:
+            return kind_of(f.read(8))
+
     def save(self, content: bytes) -> str:
         """Check and store a file; returns its reference (the SHA-256 of its content, in hex)."""
         if len(content) > self.max_bytes:

@@ -1,16 +1,11 @@
-"""The pages served at / (for now the landing page; the full PWA builds on it)."""
+"""Every page route of the web app, with the error handling pages get (sign-in redirect, HTML errors)."""
 
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import Router
 
-from ce_service.settings import PWA_DIR
+from ce_service.errors import DomainError
+from ce_service.web import admin, professional, pwa, reviewer, session
 
-
-@get("/", include_in_schema=False)
-async def index() -> Response[bytes]:
-    """The landing page."""
-    return Response((PWA_DIR / "index.html").read_bytes(), media_type="text/html; charset=utf-8")
-
-
-ROUTES = [index]
+ROUTES = [Router(path="/", route_handlers=[*session.ROUTES, *professional.ROUTES, *reviewer.ROUTES, *admin.ROUTES,
+                                         *pwa.ROUTES], exception_handlers={DomainError: session.page_error})]

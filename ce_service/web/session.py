@@ -1,0 +1,114 @@
+"""Who is looking at a page: the session cookie, the CSRF token pages carry, sign-in and sign-out forms."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+import asyncpg
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie, State
+from litestar.response import Redirect
+
+from ce_service.auth import service as auth
+from ce_service.auth.guards import SESSION_COOKIE, signed_in
+from ce_service.auth.models import User
+from ce_service.auth.secrets import csrf_token
+from ce_service.errors import PROBLEM_JSON, DomainError, Forbidden, TooManyRequests, Unauthorized, problem_of
+from ce_service.web.render import html
+from ce_service.web.texts import ZH
+
+LOGIN_CSRF_COOKIE = "ce_login_csrf"
+REVIEWER_ROLES = ("unit_reviewer", "hr_reviewer", "health_reviewer")
+
+
+class SignInRequired(Unauthorized):
+    """A page asked for without a live session: the browser is sent to the sign-in form."""
+
+
+async def page_user(request: Request, *roles: str) -> User:
+    """The signed-in user of a page (SignInRequired without a session; 403 for another role)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    user = None
+    if token:
+        async with request.app.state.pool.acquire() as conn:
+            user = await auth.user_for_session(conn, token)
+    if user is None:
+        raise SignInRequired("Sign in first.")
+    if roles and user.role not in roles:
+        raise Forbidden(ZH["forbidden"])
+    return user
+
+
+def page_csrf(request: Request) -> str:
+    """The CSRF token of this session, for htmx to send with every write (X-CSRF-Token)."""
+    return csrf_token(request.app.state.settings.secret_key, request.cookies.get(SESSION_COOKIE, ""))
+
+
+def home_of(user: User) -> str:
+    """Where a user lands after signing in."""
+    if user.role == "professional":
+        return "/"
+    return "/admin" if user.role == "admin" else "/review"
+
+
+def _login_page(request: Request, error: str | None, status: int, username: str = "") -> Response[str]:
+    # Double-submit token: the form and a SameSite=Strict cookie must carry the same random value.
+    token = secrets.token_urlsafe(24)
+    response = html("login.html", status_code=status, error=error, login_csrf=token, username=username, user=None,
+                    csrf="")
+    response.set_cookie(Cookie(key=LOGIN_CSRF_COOKIE, value=token, httponly=True, samesite="strict", path="/login",
+                               secure=request.app.state.settings.secure_cookies, max_age=3600))
+    return response
+
+
+@get("/login", include_in_schema=False)
+async def login_form(request: Request) -> Response[str]:
+    """The sign-in form."""
+    return _login_page(request, None, 200)
+
+
+@post("/login", include_in_schema=False, request_max_body_size=16_384)
+async def login(request: Request, db: asyncpg.Connection, state: State) -> Response:
+    """Check the password (rate-limited), set the session cookie and go to the user's home."""
+    form = await request.form()
+    username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+    presented, expected = str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(presented, expected):
+        return _login_page(request, ZH["login_expired"], 403, username)
+    if not username or not password or len(username) > 64 or len(password) > 256:
+        return _login_page(request, ZH["login_failed"], 401, username)
+    address = request.client.host if request.client else "unknown"
+    try:
+        token, user = await auth.login(db, state.redis, username, password, address, state.settings.session_hours)
+    except TooManyRequests:
+        return _login_page(request, ZH["login_throttled"], 429, username)
+    except Unauthorized:
+        return _login_page(request, ZH["login_failed"], 401, username)
+    session = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", path="/",
+                     secure=state.settings.secure_cookies, max_age=state.settings.session_hours * 3600)
+    return Redirect(home_of(user), status_code=303, cookies=[session, Cookie(key=LOGIN_CSRF_COOKIE, value="",
+                                                                             max_age=0, path="/login")])
+
+
+@post("/logout", guards=[signed_in()], include_in_schema=False)
+async def logout(request: Request, db: asyncpg.Connection) -> Response:
+    """End the session; htmx follows HX-Redirect to the sign-in form."""
+    await auth.logout(db, request.state.session_token)
+    return Response("", status_code=200, headers={"HX-Redirect": "/login"},
+                    cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+
+
+def page_error(request: Request, error: DomainError) -> Response:
+    """Errors of pages: to the sign-in form, or an error page; htmx requests get the problem document."""
+    if request.headers.get("hx-request"):
+        if isinstance(error, SignInRequired):
+            return Response("", status_code=401, headers={"HX-Redirect": "/login"})
+        return Response(problem_of(error), status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers)
+    if isinstance(error, SignInRequired):
+        return Redirect("/login", status_code=303)
+    message = {401: ZH["login_expired"], 403: ZH["forbidden"], 404: ZH["not_found"]}.get(error.status, str(error))
+    return html("error.html", status_code=error.status, message=message, user=None, csrf="")
+
+
+ROUTES = [login_form, login, logout]

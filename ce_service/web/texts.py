@@ -1,0 +1,156 @@
+"""Every word the web app shows, in Simplified Chinese; another language is another dict of the same keys."""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+    "app_name": "继续教育学时登记",
+    "app_short": "学时登记",
+    "app_intro": "登记公需科目与专业科目学时，经单位审核、人社部门登记后计入职称申报要求。",
+    # signing in and out
+    "login_title": "登录",
+    "username": "身份证号或用户名",
+    "password": "密码",
+    "login": "登录",
+    "logout": "退出登录",
+    "login_failed": "身份证号（用户名）或密码不正确。",
+    "login_throttled": "登录失败次数过多，请稍后再试。",
+    "login_expired": "页面已过期，请重新登录。",
+    "api_docs": "接口文档（OpenAPI）",
+    # professional: home and years
+    "home": "首页",
+    "my_hours": "我的学时",
+    "add_hours": "登记学时",
+    "year_suffix": "年度",
+    "registered": "已登记",
+    "pending": "审核中",
+    "required": "要求",
+    "total": "合计",
+    "public": "公需科目",
+    "professional": "专业科目",
+    "hours_unit": "学时",
+    "rule": "依据",
+    "no_rule_hint": "该年度没有适用的学时规定。",
+    "exempt_hint": "该年度免修",
+    "shortfall": "尚差",
+    "view_records": "查看本年度记录",
+    "no_records": "本年度还没有记录。",
+    "not_counted": "在本地不予认可的外地学时",
+    "outbox_title": "待同步",
+    "outbox_hint": "以下记录保存在本机，联网后自动提交。",
+    "outbox_failed": "未能提交",
+    "outbox_remove": "删除",
+    "outbox_sign_in": "请登录后同步待提交的记录。",
+    "offline_banner": "当前离线：显示的是上次联网时的数据，新登记的学时会保存在本机。",
+    # the record form
+    "course_title": "课程名称",
+    "category": "科目类别",
+    "hours": "学时数",
+    "completed_on": "完成日期",
+    "provider": "培训机构",
+    "course_code": "课程编号（选填）",
+    "certificate": "结业证书照片或 PDF（选填）",
+    "certificate_hint": "可直接用手机拍照；JPG、PNG 或 PDF，不超过 10 MB。",
+    "save_and_submit": "保存并提交审核",
+    "save_changes": "保存修改并重新提交",
+    "saving": "正在提交…",
+    "saved_offline": "已保存在本机（待同步），联网后自动提交。",
+    "synced": "已提交审核。",
+    "edit": "修改",
+    "edit_title": "修改学时记录",
+    "submit": "提交审核",
+    "withdraw": "撤回",
+    "withdraw_confirm": "确定撤回这条记录吗？",
+    "returned_reason": "退回原因",
+    "history": "处理记录",
+    "evidence": "证书",
+    "no_evidence": "未上传证书。",
+    "open_pdf": "打开 PDF 证书",
+    "superseded_by": "已由官方记录代替计入",
+    "back": "返回",
+    "my_form": "下载审核登记表",
+    # reviewers
+    "queue": "待审核",
+    "queue_empty": "没有待审核的记录。",
+    "queue_total": "共 {n} 条",
+    "select_all": "全选",
+    "approve": "通过",
+    "approve_selected": "批量通过所选",
+    "approved_n": "已通过 {n} 条。",
+    "failed_n": "{n} 条未能通过：",
+    "return": "退回",
+    "return_reason": "退回原因（将告知本人）",
+    "decided": "已处理。",
+    "person": "人员",
+    "national_id": "身份证号",
+    "unit": "单位",
+    "region": "地区",
+    "source": "来源",
+    "status": "状态",
+    "submitted_at": "提交时间",
+    "next_step": "待审核环节",
+    "download_form": "下载审核登记表（PDF）",
+    "form_year": "年度",
+    "filter": "筛选",
+    "all_years": "全部年度",
+    "prev_page": "上一页",
+    "next_page": "下一页",
+    # administrator
+    "admin": "运行状况",
+    "platforms": "培训平台数据拉取",
+    "no_platforms": "尚未配置培训平台。",
+    "last_success": "最近成功",
+    "last_error": "最近错误",
+    "cursor": "游标",
+    "items_stored": "已入库",
+    "items_set_aside": "已搁置",
+    "imports": "批量导入",
+    "no_imports": "还没有导入任务。",
+    "rows_done": "进度",
+    "report": "结果报告",
+    "never": "从未",
+    # generic
+    "offline_title": "网络未连接",
+    "offline_text": "当前无法连接服务器。已打开过的页面可离线查看；新登记的学时会保存在本机，联网后自动提交。",
+    "retry": "重试",
+    "error": "出错了",
+    "network_error": "网络不可用，请稍后再试。",
+    "not_found": "没有找到该页面或记录。",
+    "forbidden": "您没有权限查看此页面。",
+    "field_errors": "请修改以下内容：",
+    "value_missing": "必须填写",
+    "range_overflow": "不能大于 {max}",
+    "range_underflow": "不能小于 {min}",
+    "step_mismatch": "须为 0.5 的整数倍",
+    "too_long": "太长（最多 {max} 字）",
+    "bad_input": "格式不正确",
+}
+
+STATUS_ZH = {
+    "draft": "草稿", "submitted": "待单位审核", "unit_approved": "待人社部门登记", "registered": "已登记",
+    "returned": "已退回", "withdrawn": "已撤回", "revoked": "已撤销", "superseded": "已由官方记录代替",
+}
+# The verdict of a year, as the card shows it.
+VERDICT_ZH = {"met": "达标", "short": "未达标", "exempt": "免修", "no_rule": "无规则"}
+CATEGORY_ZH = {"public": "公需科目", "professional": "专业科目"}
+SOURCE_ZH = {"self": "本人登记", "provider": "培训机构推送", "platform": "培训平台", "hr": "人社部门登记",
+             "import": "批量导入", "recognised": "外地认可"}
+ROLE_ZH = {"professional": "专业技术人员", "unit_reviewer": "单位审核", "hr_reviewer": "人社部门",
+           "health_reviewer": "卫生健康部门", "admin": "管理员", "system": "系统"}
+ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "approve": "通过",
+             "return": "退回", "register": "登记", "revoke": "撤销", "supersede": "被官方记录取代",
+             "import": "导入", "push": "推送", "pull": "拉取"}
+IMPORT_STATUS_ZH = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+NEXT_STEP_ZH = {"unit": "用人单位", "hr": "人社部门", "health": "卫生健康部门"}
+
+# What the browser script shows (sent to the page as JSON, so these stay in this one place).
+SCRIPT_KEYS = ("outbox_title", "outbox_failed", "outbox_remove", "outbox_sign_in", "saving", "saved_offline",
+               "synced", "network_error", "field_errors", "error", "withdraw_confirm", "hours_unit",
+               "value_missing", "range_overflow", "range_underflow", "step_mismatch", "too_long", "bad_input")
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """Everything templates need, by name."""
+    return {"t": ZH, "status_zh": STATUS_ZH, "verdict_zh": VERDICT_ZH, "category_zh": CATEGORY_ZH,
+            "source_zh": SOURCE_ZH, "role_zh": ROLE_ZH, "action_zh": ACTION_ZH,
+            "import_status_zh": IMPORT_STATUS_ZH, "next_step_zh": NEXT_STEP_ZH,
+            "script_texts": {k: ZH[k] for k in SCRIPT_KEYS}}

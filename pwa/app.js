@@ -1,0 +1,355 @@
+// The page script: the offline outbox (IndexedDB), sending records with a client-made key, errors, small helpers.
+"use strict";
+
+const T = JSON.parse(document.getElementById("texts").textContent);
+const USER = document.body.dataset.user || "";
+const DB_NAME = "ce-outbox";
+const STORE = "items";
+
+// ---- the outbox: every record typed is kept here until the server has it ----
+
+function openOutbox() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function outbox(mode, work) {
+  const db = await openOutbox();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, mode);
+    const result = work(tx.objectStore(STORE));
+    tx.oncomplete = () => { db.close(); resolve(result && "result" in result ? result.result : undefined); };
+    tx.onerror = () => { db.close(); reject(tx.error); };
+  });
+}
+
+const putItem = (item) => outbox("readwrite", (s) => s.put(item));
+const deleteItem = (key) => outbox("readwrite", (s) => s.delete(key));
+const allItems = () => outbox("readonly", (s) => s.getAll());
+const myItems = async () => (await allItems()).filter((i) => i.user === USER).sort((a, b) => a.createdAt - b.createdAt);
+
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// ---- talking to the API ----
+
+class Offline extends Error {}
+class Refused extends Error {
+  constructor(status, problem) { super(problem.detail || String(status)); this.status = status; this.problem = problem; }
+}
+
+async function call(url, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin", ...options });
+  } catch (e) {
+    throw new Offline(String(e));
+  }
+  if (response.status >= 500) throw new Offline(`HTTP ${response.status}`);   // try again later
+  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
+  if (!response.ok) throw new Refused(response.status, body);
+  return { status: response.status, body };
+}
+
+async function csrf() {
+  const me = await call("/api/v1/auth/me");
+  return me.body.csrf_token;
+}
+
+const jsonCall = (url, method, token, body) => call(url, {
+  method, headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
+  body: body === undefined ? undefined : JSON.stringify(body),
+});
+
+async function uploadEvidence(file, token) {
+  const form = new FormData();
+  form.append("file", file, file.name || "certificate");
+  try {
+    return (await call("/api/v1/me/evidence", { method: "POST", headers: { "X-CSRF-Token": token }, body: form }))
+      .body.evidence_ref;
+  } catch (e) {
+    if (e instanceof Refused && !e.problem.errors) e.problem.errors = [{ field: "certificate", message: e.message }];
+    throw e;
+  }
+}
+
+async function submitRecord(record, token) {
+  if (record.status !== "draft" && record.status !== "returned") return record;
+  try {
+    return (await jsonCall(`/api/v1/me/records/${record.id}/submit`, "POST", token)).body;
+  } catch (e) {
+    if (e instanceof Refused && e.status === 409) return record;   // already submitted by an earlier try
+    throw e;
+  }
+}
+
+// Send one outbox item: certificate, then the record with its key (a resend returns the first), then submit.
+async function sendItem(item, token) {
+  if (item.file && !item.fields.evidence_ref) {
+    item.fields.evidence_ref = await uploadEvidence(item.file, token);
+    await putItem(item);   // the upload is not repeated
+  }
+  const created = await jsonCall("/api/v1/me/records", "POST", token, { ...item.fields, client_key: item.key });
+  const record = await submitRecord(created.body, token);
+  await deleteItem(item.key);
+  return record;
+}
+
+let flushing = false;
+
+// Send everything waiting; true when something was sent.
+async function flush() {
+  if (flushing || !USER || !navigator.onLine) return false;
+  flushing = true;
+  let sent = false;
+  try {
+    const items = (await myItems()).filter((i) => !i.error);
+    if (!items.length) return false;
+    let token;
+    try {
+      token = await csrf();
+    } catch (e) {
+      if (e instanceof Refused) showFlash(T.outbox_sign_in, "error");
+      return false;
+    }
+    for (const item of items) {
+      try {
+        await sendItem(item, token);
+        sent = true;
+      } catch (e) {
+        if (e instanceof Offline) break;
+        item.error = describe(e);   // kept, with the reason, until the owner fixes or removes it
+        await putItem(item);
+      }
+    }
+  } finally {
+    flushing = false;
+    await renderOutbox();
+  }
+  return sent;
+}
+
+// ---- showing things ----
+
+// API field names that the form shows under another input.
+const FIELD_INPUT = { year: "completed_on", evidence: "certificate", evidence_ref: "certificate", file: "certificate" };
+
+function labelOf(field) {
+  const name = FIELD_INPUT[field] || field;
+  const label = document.querySelector(`label[for="${CSS.escape(name)}"]`)
+    || document.querySelector(`[name="${CSS.escape(name)}"]`)?.closest("fieldset")?.querySelector("legend");
+  return label ? label.textContent.trim() : field;
+}
+
+function describe(error) {
+  if (error instanceof Refused && error.problem.errors) {
+    return error.problem.errors.map((e) => `${labelOf(e.field)}：${e.message}`).join("；");
+  }
+  return error.message || T.error;
+}
+
+function showFlash(text, kind = "ok") {
+  const flash = document.getElementById("flash");
+  if (!flash) return;
+  flash.replaceChildren();
+  const p = document.createElement("p");
+  p.className = kind;
+  p.textContent = text;
+  flash.append(p);
+}
+
+async function renderOutbox() {
+  const box = document.getElementById("outbox");
+  if (!box) return;
+  const items = await myItems();
+  const list = box.querySelector("ul");
+  list.replaceChildren();
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.dataset.key = item.key;
+    const title = document.createElement("strong");
+    title.textContent = item.fields.course_title;
+    const meta = document.createElement("span");
+    meta.className = "small";
+    meta.textContent = ` ${item.fields.completed_on} · ${item.fields.hours} ${T.hours_unit} · `;
+    const state = document.createElement("span");
+    state.className = item.error ? "badge returned" : "badge pending";
+    state.textContent = item.error ? T.outbox_failed : T.outbox_title;
+    li.append(title, meta, state);
+    if (item.error) {
+      const why = document.createElement("p");
+      why.className = "small warn";
+      why.textContent = item.error;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = T.outbox_remove;
+      remove.addEventListener("click", async () => { await deleteItem(item.key); await renderOutbox(); });
+      li.append(why, remove);
+    }
+    list.append(li);
+  }
+  box.hidden = items.length === 0;
+}
+
+function showFormErrors(form, error) {
+  const box = form.querySelector("#form-errors");
+  box.replaceChildren();
+  const lines = error instanceof Refused && error.problem.errors
+    ? error.problem.errors.map((e) => `${labelOf(e.field)}：${e.message}`)
+    : [describe(error)];
+  const head = document.createElement("p");
+  head.textContent = T.field_errors;
+  const list = document.createElement("ul");
+  for (const line of lines) {
+    const li = document.createElement("li");
+    li.textContent = line;
+    list.append(li);
+  }
+  box.append(head, list);
+  box.hidden = false;
+  box.scrollIntoView({ block: "center" });
+}
+
+// ---- the form to add or fix a record ----
+
+function readForm(form) {
+  const data = new FormData(form);
+  const text = (name) => String(data.get(name) || "").trim();
+  const completed = text("completed_on");
+  const fields = {
+    year: Number(completed.slice(0, 4)), category: text("category"), hours: Number(text("hours")),
+    course_title: text("course_title"), completed_on: completed, provider: text("provider"),
+  };
+  if (text("course_code")) fields.course_code = text("course_code");
+  const files = [form.certificate?.files?.[0], form.certificate_file?.files?.[0]].filter(Boolean);
+  return { fields, file: files[0] || null };
+}
+
+// The browser's own messages follow its language, not the page's: say it in the page's words.
+function whyInvalid(input) {
+  const v = input.validity;
+  if (v.valueMissing) return T.value_missing;
+  if (v.badInput || v.typeMismatch || v.patternMismatch) return T.bad_input;
+  if (v.rangeOverflow) return T.range_overflow.replace("{max}", input.max);
+  if (v.rangeUnderflow) return T.range_underflow.replace("{min}", input.min);
+  if (v.stepMismatch) return T.step_mismatch;
+  if (v.tooLong) return T.too_long.replace("{max}", input.maxLength);
+  return input.validationMessage;
+}
+
+function checkForm(form) {
+  const errors = [];
+  for (const input of form.querySelectorAll("input, textarea")) {
+    if (!input.checkValidity() && !errors.some((e) => e.field === (input.id || input.name))) {
+      errors.push({ field: input.type === "radio" ? "category" : input.id, message: whyInvalid(input) });
+    }
+  }
+  return errors.length ? new Refused(422, { errors }) : null;
+}
+
+async function onRecordForm(event) {
+  event.preventDefault();
+  const form = event.target;
+  const invalid = checkForm(form);
+  if (invalid) { showFormErrors(form, invalid); return; }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  const label = button.textContent;
+  button.textContent = T.saving;
+  try {
+    const { fields, file } = readForm(form);
+    if (form.dataset.recordId) {
+      await saveEdit(form.dataset.recordId, fields, file);
+      return;
+    }
+    const item = { key: newKey(), user: USER, fields, file, createdAt: Date.now() };
+    await putItem(item);   // kept on the device before anything is sent
+    if (!navigator.onLine) { leaveForHome(T.saved_offline); return; }
+    try {
+      const record = await sendItem(item, await csrf());
+      sessionStorage.setItem("flash", T.synced);
+      location.href = `/records/${record.id}`;
+    } catch (e) {
+      if (e instanceof Offline) { leaveForHome(T.saved_offline); return; }
+      await deleteItem(item.key);   // refused: the form still holds every value, to fix and send again
+      showFormErrors(form, e);
+    }
+  } catch (e) {
+    showFormErrors(form, e);
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+  }
+}
+
+async function saveEdit(recordId, fields, file) {
+  const form = document.getElementById("record-form");
+  try {
+    const token = await csrf();
+    const change = { ...fields };
+    if (file) change.evidence_ref = await uploadEvidence(file, token);
+    const edited = await jsonCall(`/api/v1/me/records/${recordId}`, "PATCH", token, change);
+    await submitRecord(edited.body, token);
+    sessionStorage.setItem("flash", T.synced);
+    location.href = `/records/${recordId}`;
+  } catch (e) {
+    showFormErrors(form, e instanceof Offline ? new Error(T.network_error) : e);
+  }
+}
+
+function leaveForHome(message) {
+  sessionStorage.setItem("flash", message);
+  location.href = "/";
+}
+
+// ---- wiring ----
+
+function updateOnline() {
+  const banner = document.getElementById("offline-banner");
+  if (banner) banner.hidden = navigator.onLine;
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  updateOnline();
+  const message = sessionStorage.getItem("flash");
+  if (message) { sessionStorage.removeItem("flash"); showFlash(message); }
+  document.getElementById("record-form")?.addEventListener("submit", onRecordForm);
+  document.getElementById("select-all")?.addEventListener("change", (e) => {
+    for (const box of document.querySelectorAll('input[name="record_id"]')) box.checked = e.target.checked;
+  });
+  document.getElementById("logout")?.addEventListener("click", async () => {
+    // Pages of this account must not open for the next one on this device (the outbox stays, by owner).
+    for (const name of await caches.keys()) if (name.startsWith("ce-pages")) await caches.delete(name);
+  });
+  await renderOutbox();
+  if (await flush() && document.getElementById("outbox")) location.reload();
+});
+
+window.addEventListener("online", async () => {
+  updateOnline();
+  if (await flush() && document.getElementById("outbox")) location.reload();
+});
+window.addEventListener("offline", updateOnline);
+setInterval(() => { flush().then((sent) => { if (sent && document.getElementById("outbox")) location.reload(); }); }, 30000);
+
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  let text = T.error;
+  try {
+    const problem = JSON.parse(xhr.responseText);
+    text = problem.errors ? problem.errors.map((e) => `${labelOf(e.field)}：${e.message}`).join("；") : problem.detail;
+  } catch { /* not a problem document */ }
+  showFlash(text, "error");
+});
+document.addEventListener("htmx:sendError", () => showFlash(T.network_error, "error"));
+
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" });
