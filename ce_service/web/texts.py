@@ -48,6 +48,7 @@ ZH: dict[str, str] = {
     "completed_on": "完成日期",
     "provider": "培训机构",
     "course_code": "课程编号（选填）",
+    "course_code_label": "课程编号",
     "certificate": "结业证书照片或 PDF（选填）",
     "certificate_hint": "可直接用手机拍照；JPG、PNG 或 PDF，不超过 10 MB。",
     "save_and_submit": "保存并提交审核",
@@ -135,7 +136,8 @@ CATEGORY_ZH = {"public": "公需科目", "professional": "专业科目"}
 SOURCE_ZH = {"self": "本人登记", "provider": "培训机构推送", "platform": "培训平台", "hr": "人社部门登记",
              "import": "批量导入", "recognised": "外地认可"}
 ROLE_ZH = {"professional": "专业技术人员", "unit_reviewer": "单位审核", "hr_reviewer": "人社部门",
-           "health_reviewer": "卫生健康部门", "admin": "管理员", "system": "系统"}
+           "health_reviewer": "卫生健康部门", "admin": "管理员", "system": "系统", "provider": "培训机构",
+           "hr_system": "人事信息系统", "platform": "培训平台", "importer": "批量导入", "review_system": "评审系统"}
 ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "approve": "通过",
              "return": "退回", "register": "登记", "revoke": "撤销", "supersede": "被官方记录取代",
              "import": "导入", "push": "推送", "pull": "拉取"}

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from ce_service.platforms.service import add_platform
 from tests.builders import PASSWORD, UNIT, national_id, person, record, user
 
 THIS_YEAR = date.today().year
@@ -125,7 +126,19 @@ async def test_admin_sees_pulls_and_imports(api, db):
     signed = await login(api, "root")
     assert signed.headers["location"] == "/admin"
     page = await api.get("/admin")
-    assert page.status_code == 200 and "培训平台数据拉取" in page.text and "批量导入" in page.text
+    assert page.status_code == 200 and "尚未配置培训平台" in page.text and "还没有导入任务" in page.text
+
+    await add_platform(db, "gz-platform", "https://platform.example.cn", "secret-token", "520000", 600)
+    csv = (await api.get("/api/v1/imports/templates/records.csv")).content
+    queued = await api.post("/api/v1/imports", files={"file": ("历史学时.csv", csv, "text/csv")}, data={"kind": "records"},
+                            headers={"X-CSRF-Token": page_csrf(page.text)})
+    assert queued.status_code == 202, queued.text
+    page = await api.get("/admin")
+    assert "gz-platform" in page.text and "从未" in page.text and "secret-token" not in page.text
+    assert "历史学时.csv" in page.text and "排队中" in page.text
+    assert 'hx-trigger="every 5s"' in page.text   # refreshes itself while an import waits or runs
+    fragment = await api.get("/admin", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="jobs"')
 
 
 async def test_pwa_files(api):
