@@ -88,7 +88,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     log.info("serving on http://%s:%d (%d worker process%s)", host, port, args.workers, "" if args.workers == 1 else "es")
-    serve(host, port, args.workers, settings.log_level.lower(), args.access_log)
+    if args.access_log:
+        os.environ["CE_ACCESS_LOG"] = "1"
+    serve(host, port, args.workers, settings.log_level.lower(), settings.log_format)
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
@@ -356,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ce-service: configuration error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     try:
         args.run(settings, args)
     except DomainError as exc:

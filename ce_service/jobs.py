@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -12,11 +15,41 @@ from arq.connections import RedisSettings
 from ce_service.auth import queries as auth_queries
 from ce_service.db import create_pool
 from ce_service.imports import service as imports
+from ce_service.logs import REQUEST_ID
+from ce_service.metrics import count_job
 from ce_service.platforms import service as platforms
 
 log = logging.getLogger("ce_service.jobs")
 
 
+def observed(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Run a job under the request ID that queued it (or its own), log how it ended and count it by outcome."""
+
+    @functools.wraps(job)
+    async def run(ctx: dict[str, Any], *args: Any, request_id: str | None = None, **kwargs: Any) -> Any:
+        token = REQUEST_ID.set(request_id or f"job:{ctx.get('job_id', job.__name__)}")
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            result = await job(ctx, *args, **kwargs)
+            outcome = "ok"
+            return result
+        except Retry:
+            outcome = "retry"
+            raise
+        finally:
+            extra = {"job": job.__name__, "job_id": ctx.get("job_id"), "outcome": outcome,
+                     "seconds": round(time.perf_counter() - started, 3)}
+            (log.info if outcome == "ok" else log.warning)("job %s %s", job.__name__, outcome, extra=extra)
+            try:
+                await count_job(ctx["redis"], job.__name__, outcome)
+            except Exception:  # a metric lost to a Redis blip must not fail the job
+                log.warning("could not count job %s", job.__name__)
+            REQUEST_ID.reset(token)
+
+    return run
+
+
+@observed
 async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
     """Delete sessions past their expiry; safe to run twice."""
     async with ctx["pool"].acquire() as conn:
@@ -26,12 +59,14 @@ async def purge_expired_sessions(ctx: dict[str, Any]) -> int:
     return count
 
 
+@observed
 async def schedule_platform_pulls(ctx: dict[str, Any]) -> list[str]:
     """Queue a pull of every platform whose interval has passed; a queued or running pull is not queued twice."""
     async with ctx["pool"].acquire() as conn:
         names = await platforms.due_platforms(conn)
     queued = [name for name in names
-              if await ctx["redis"].enqueue_job("pull_platform", name, _job_id=pull_job_id(name)) is not None]
+              if await ctx["redis"].enqueue_job("pull_platform", name, _job_id=pull_job_id(name),
+                                               request_id=REQUEST_ID.get()) is not None]
     return queued
 
 
@@ -40,12 +75,14 @@ def pull_job_id(name: str) -> str:
     return f"pull-platform:{name}"
 
 
+@observed
 async def pull_platform(ctx: dict[str, Any], name: str) -> dict[str, Any]:
     """Pull one platform until it is caught up (the platform's lock keeps this the only run)."""
     report = await platforms.pull(ctx["pool"], name, max_hours=ctx["max_hours"])
     return vars(report)
 
 
+@observed
 async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any] | None:
     """Process an uploaded file from where it stopped (a killed run is resumed by the retry)."""
     try:

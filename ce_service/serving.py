@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import tempfile
 import time
 from typing import Any
 
@@ -38,22 +40,23 @@ def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
 
 def _config(options: dict[str, Any]) -> uvicorn.Config:
     # log_config=None: uvicorn's loggers go through ours, which masks ID numbers in paths.
-    return uvicorn.Config(APP, factory=True, log_level=options["log_level"], access_log=options["access_log"],
+    # access_log=False: the app's own middleware logs requests (with the request ID) when CE_ACCESS_LOG is set.
+    return uvicorn.Config(APP, factory=True, log_level=options["log_level"], access_log=False,
                           proxy_headers=True, backlog=2048, log_config=None)
 
 
 def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     """One serving process with its own socket on the shared port."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop, with SIGTERM
-    setup_logging(options["log_level"].upper())  # a spawned process starts with logging unset
+    setup_logging(options["log_level"].upper(), options["log_format"])  # a spawned process starts with logging unset
     sock = _listening_socket(host, port, reuse_port=True)
     server = uvicorn.Server(_config(options))
     server.run(sockets=[sock])
 
 
-def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+def serve(host: str, port: int, workers: int, log_level: str, log_format: str) -> None:
     """Serve until SIGINT or SIGTERM; with several workers, restart any that dies."""
-    options = {"log_level": log_level, "access_log": access_log}
+    options = {"log_level": log_level, "log_format": log_format}
     if workers == 1:
         uvicorn.Server(_config(options)).run(sockets=[_listening_socket(host, port, reuse_port=False)])
         return
@@ -61,6 +64,9 @@ def serve(host: str, port: int, workers: int, log_level: str, access_log: bool) 
         raise RuntimeError("several workers need SO_REUSEPORT, which this system lacks")
     # Bind once here first, so that a taken port fails now, in the foreground, with a clear error.
     _listening_socket(host, port, reuse_port=True).close()
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Request metrics of every process in one place, so that /metrics from any of them counts all.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ce-metrics-")
     context = multiprocessing.get_context("spawn")
     stopping = False
 

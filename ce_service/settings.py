@@ -38,6 +38,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    # json (one object per line, for log collectors) or text (for people at a terminal).
+    log_format: str = "json"
+    # Log every request (method, route, status, milliseconds, request ID).
+    access_log: bool = False
     # "development" relaxes the Secure flag on cookies (plain http on localhost).
     environment: str = "development"
     db_pool_min: int = 2
@@ -113,6 +117,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     log_level = env.get("CE_LOG_LEVEL", "INFO").strip().upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"CE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    log_format = env.get("CE_LOG_FORMAT", "json").strip().lower()
+    if log_format not in ("json", "text"):
+        raise SettingsError("CE_LOG_FORMAT must be json or text")
+    access_log = env.get("CE_ACCESS_LOG", "").strip().lower()
+    if access_log not in ("", "0", "1", "true", "false"):
+        raise SettingsError("CE_ACCESS_LOG must be 1 or 0")
     environment = env.get("CE_ENV", "development").strip()
     if environment not in ("development", "production", "test"):
         raise SettingsError("CE_ENV must be development, production or test")
@@ -136,6 +146,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         host=env.get("CE_HOST", "127.0.0.1").strip(),
         port=_int(env, "CE_PORT", 8000, 1, 65535),
         log_level=log_level,
+        log_format=log_format,
+        access_log=access_log in ("1", "true"),
         environment=environment,
         db_pool_min=pool_min,
         db_pool_max=pool_max,

@@ -97,7 +97,8 @@ def test_serve_with_commands_from_another_process(tmp_path: Path):
             time.sleep(0.2)
         else:
             pytest.fail("serve did not come up")
-        assert httpx.get(base + "/health").json() == {"status": "ok", "database": "ok", "redis": "ok"}
+        assert httpx.get(base + "/health").json() == {"status": "ok"}
+        assert httpx.get(base + "/ready").json() == {"status": "ok", "database": "ok", "redis": "ok", "migrations": "ok"}
         token = run(data, "clients", "create", "--name", "hr", "--kind", "hr_system").stdout.strip().splitlines()[-1]
         nid = national_id(5)
         body = {"name": "王五", "series": "health", "periods": [

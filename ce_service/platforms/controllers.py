@@ -10,6 +10,7 @@ from litestar.params import Parameter
 
 from ce_service.auth.guards import provide_user, signed_in
 from ce_service.jobs import pull_job_id
+from ce_service.logs import REQUEST_ID
 from ce_service.platforms import service
 from ce_service.platforms.service import PlatformStatus, SetAsidePage
 
@@ -39,7 +40,7 @@ async def set_aside(name: str, db: asyncpg.Connection, after: int | None = None,
 async def pull_now(name: str, db: asyncpg.Connection, state: State) -> dict[str, object]:
     """Queue a pull of this platform now (a pull already queued or running is not queued twice)."""
     await service.platform_status(db, name)
-    job = await state.redis.enqueue_job("pull_platform", name, _job_id=pull_job_id(name))
+    job = await state.redis.enqueue_job("pull_platform", name, _job_id=pull_job_id(name), request_id=REQUEST_ID.get())
     return {"platform": name, "queued": job is not None,
             "detail": "queued" if job is not None else "a pull of this platform is already queued or running"}
 

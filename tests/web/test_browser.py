@@ -72,7 +72,7 @@ async def live_server(database_url, servers, tmp_path):
 @pytest.fixture
 async def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run tests/install-browser (the README's test command does)")
+        pytest.fail(f"{CHROMIUM} is missing: run tests/install-tools (the README's test command does)")
     async with async_playwright() as p:
         chromium = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield chromium
