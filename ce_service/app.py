@@ -62,7 +62,8 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         worker = None
         if run_worker:
             worker = Worker(**worker_settings(database_url, redis_url, pool=app.state.pool,
-                                                max_hours=settings.max_hours_per_record))
+                                                max_hours=settings.max_hours_per_record,
+                                                job_timeout=settings.job_timeout_seconds))
             worker_task = asyncio.create_task(worker.async_run())
         try:
             yield

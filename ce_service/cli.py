@@ -100,7 +100,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from ce_service.jobs import worker_settings
 
     services = _services(settings)
-    options = worker_settings(services.database_url, services.redis_url, max_hours=settings.max_hours_per_record)
+    options = worker_settings(services.database_url, services.redis_url, max_hours=settings.max_hours_per_record,
+                              job_timeout=settings.job_timeout_seconds)
     options["handle_signals"] = True
     Worker(**options).run()
 

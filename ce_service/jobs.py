@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -41,7 +42,8 @@ def observed(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]
                      "seconds": round(time.perf_counter() - started, 3)}
             (log.info if outcome == "ok" else log.warning)("job %s %s", job.__name__, outcome, extra=extra)
             try:
-                await count_job(ctx["redis"], job.__name__, outcome)
+                if "redis" in ctx:
+                    await count_job(ctx["redis"], job.__name__, outcome)
             except Exception:  # a metric lost to a Redis blip must not fail the job
                 log.warning("could not count job %s", job.__name__)
             REQUEST_ID.reset(token)
@@ -77,16 +79,31 @@ def pull_job_id(name: str) -> str:
 
 @observed
 async def pull_platform(ctx: dict[str, Any], name: str) -> dict[str, Any]:
-    """Pull one platform until it is caught up (the platform's lock keeps this the only run)."""
-    report = await platforms.pull(ctx["pool"], name, max_hours=ctx["max_hours"])
+    """Pull one platform until it is caught up or its time is up (the next run goes on from the cursor)."""
+    try:
+        async with asyncio.timeout(_budget(ctx)):
+            report = await platforms.pull(ctx["pool"], name, max_hours=ctx["max_hours"])
+    except TimeoutError:
+        log.warning("pull of %s stopped after %.0f s; the next run goes on from its cursor", name, _budget(ctx))
+        return {"stopped": True}
     return vars(report)
+
+
+def _budget(ctx: dict[str, Any]) -> float:
+    """Seconds a run may work: a little less than arq's timeout, so it stops cleanly before being cut."""
+    return max(0.1, ctx.get("job_timeout", 120) - 10)
 
 
 @observed
 async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any] | None:
     """Process an uploaded file from where it stopped (a killed run is resumed by the retry)."""
     try:
-        status = await imports.run_import(ctx["pool"], import_id, max_hours=ctx["max_hours"])
+        async with asyncio.timeout(_budget(ctx)):
+            status = await imports.run_import(ctx["pool"], import_id, max_hours=ctx["max_hours"])
+    except TimeoutError as exc:
+        # A long file: the chunks done are committed; the next try goes on from there.
+        log.info("import %s paused after %.0f s; continuing in a new run", import_id, _budget(ctx))
+        raise Retry(defer=1) from exc
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
         # The database went away mid-run: the committed chunks stay, the rest is done on the next try.
         log.warning("import %s interrupted (%s); retrying", import_id, exc.__class__.__name__)
@@ -107,26 +124,35 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["pool"].close()
 
 
-FUNCTIONS = [
-    purge_expired_sessions,
-    schedule_platform_pulls,
-    # keep_result=0: a finished pull must not keep its job id, or the next one could not be queued.
-    func(pull_platform, keep_result=0, timeout=3600, max_tries=1),
-    func(run_import, timeout=3600, max_tries=5),
-]
+def functions(job_timeout: int) -> list:
+    """The jobs, with the time a run may take before arq cancels it (and retries, where that is safe).
+
+    arq re-runs a job whose worker died only after the longest timeout (+10 s) has passed, so the
+    timeouts are kept short: imports and pulls commit as they go and carry on where a cut run stopped.
+    """
+    return [
+        purge_expired_sessions,
+        schedule_platform_pulls,
+        # keep_result=0: a finished pull must not keep its job id, or the next one could not be queued.
+        func(pull_platform, keep_result=0, timeout=job_timeout, max_tries=1),
+        func(run_import, timeout=job_timeout, max_tries=20),
+    ]
+
+
 CRON_JOBS = [
     cron(purge_expired_sessions, minute={7}, unique=True),
     cron(schedule_platform_pulls, second={0}, unique=True),
 ]
 
 
-def worker_settings(database_url: str, redis_url: str, pool: Any = None, max_hours: int = 200) -> dict[str, Any]:
+def worker_settings(database_url: str, redis_url: str, pool: Any = None, max_hours: int = 200,
+                    job_timeout: int = 120) -> dict[str, Any]:
     """Keyword arguments for arq.Worker, shared by `ce-service worker` and the in-process worker."""
-    ctx: dict[str, Any] = {"database_url": database_url, "max_hours": max_hours}
+    ctx: dict[str, Any] = {"database_url": database_url, "max_hours": max_hours, "job_timeout": job_timeout}
     if pool is not None:
         ctx["pool"] = pool
     return {
-        "functions": FUNCTIONS,
+        "functions": functions(job_timeout),
         "cron_jobs": CRON_JOBS,
         "redis_settings": RedisSettings.from_dsn(redis_url),
         "on_startup": startup,
@@ -134,5 +160,5 @@ def worker_settings(database_url: str, redis_url: str, pool: Any = None, max_hou
         "ctx": ctx,
         "handle_signals": False,
         "max_jobs": 10,
-        "job_timeout": 600,
+        "job_timeout": job_timeout,
     }

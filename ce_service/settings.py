@@ -53,6 +53,9 @@ class Settings:
     max_evidence_bytes: int = 10 * 1024 * 1024
     # Largest import file accepted, in bytes (at most 64 MiB).
     max_import_bytes: int = 32 * 1024 * 1024
+    # How long a job run (an import, a platform pull) may take before it is cut and retried; also
+    # how soon a job whose worker was killed is run again (this + 10 s).
+    job_timeout_seconds: int = 120
     # Largest hours a single record may carry (a whole course, not a year).
     max_hours_per_record: int = 200
     session_hours: int = 12
@@ -155,6 +158,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         evidence_dir=Path(env.get("CE_EVIDENCE_DIR", "").strip() or data_dir / "evidence").resolve(),
         max_evidence_bytes=_int(env, "CE_MAX_EVIDENCE_BYTES", 10 * 1024 * 1024, 1_000, 60 * 1024 * 1024),
         max_import_bytes=_int(env, "CE_MAX_IMPORT_BYTES", 32 * 1024 * 1024, 1_000, 64 * 1024 * 1024),
+        job_timeout_seconds=_int(env, "CE_JOB_TIMEOUT_SECONDS", 120, 10, 3600),
         max_hours_per_record=_int(env, "CE_MAX_HOURS_PER_RECORD", 200, 1, 2000),
         session_hours=_int(env, "CE_SESSION_HOURS", 12, 1, 24 * 30),
     )

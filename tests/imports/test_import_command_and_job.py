@@ -53,3 +53,37 @@ async def test_an_upload_is_run_by_the_worker(api, db, servers, database_url):
         await worker.close()
     status = (await api.get(f"/api/v1/imports/{job['id']}")).json()
     assert (status["status"], status["accepted"]) == ("done", 1)
+
+
+async def test_an_import_longer_than_its_time_pauses_and_goes_on_in_the_next_run(api, db, database_url):
+    from arq import Retry
+
+    from ce_service.db import create_pool
+    from ce_service.jobs import run_import
+
+    await user(db, "unit1", "unit_reviewer", unit_code=UNIT)
+    headers = await sign_in(api, "unit1")
+    await db.copy_records_to_table("persons", records=[(national_id(n), f"人员{n}", "engineering") for n in range(1, 6001)],
+                                   columns=["national_id", "name", "series"])
+    await db.execute("insert into person_periods select id, 2015, 'intermediate', 'standard', '522601', $1 from persons",
+                     UNIT)
+    job = (await upload(api, headers, table_bytes("csv", HEADER, [row(n) for n in range(1, 6001)]))).json()
+    pool = await create_pool(database_url, 1, 2)
+    runs, done = 0, []
+    try:
+        ctx = {"pool": pool, "max_hours": 200, "job_timeout": 10.4, "job_id": "t"}   # 0.4 s of work per run
+        while True:
+            runs += 1
+            try:
+                result = await run_import(ctx, job["id"])
+                break
+            except Retry:
+                assert runs < 200
+                done.append(await db.fetchval("select rows_done from imports"))
+    finally:
+        await pool.close()
+    print("rows done after each paused run:", done)
+    assert result == {"status": "done", "rows_done": 6000} and runs > 1
+    assert done == sorted(done) and done[0] < 6000   # each run went on from where the last one stopped
+    assert await db.fetchval("select count(*) from records") == 6000
+    assert await db.fetchval("select count(distinct external_id) from records") == 6000
