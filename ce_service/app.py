@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 
 from ce_service import __version__
 from ce_service.auth import controllers as auth_routes
+from ce_service.auth.limits import ClientRateLimiter
 from ce_service.auth.service import ClientCache
 from ce_service.compliance import controllers as compliance_routes
 from ce_service.compliance import queries as compliance_queries
@@ -54,6 +55,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         app.state.pool = await create_pool(database_url, settings.db_pool_min, settings.db_pool_max)
         app.state.redis = await create_redis_pool(RedisSettings.from_dsn(redis_url))
         app.state.clients = ClientCache(settings.client_cache_seconds)
+        app.state.limiter = ClientRateLimiter(app.state.redis, settings.client_rate_limit)
         app.state.rules = RuleBookCache()
         app.state.signer = load_signer(settings.signing_key_file)
         async with app.state.pool.acquire() as conn:

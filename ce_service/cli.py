@@ -136,7 +136,7 @@ def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> None:
 
     services = _services(settings)
     client_id, token = asyncio.run(_with_connection(
-        services.database_url, lambda conn: create_client(conn, args.name, args.kind, args.region or [])))
+        services.database_url, lambda conn: create_client(conn, args.name, args.kind, args.region or [], args.rate)))
     print(f"created {args.kind} client {client_id} ({args.name}); its token is shown once, below:")
     print(token)
 
@@ -150,7 +150,25 @@ def cmd_clients_list(settings: Settings, args: argparse.Namespace) -> None:
     for r in rows:
         state = f"revoked {r['revoked_at']:%Y-%m-%d}" if r["revoked_at"] else "active"
         regions = ",".join(r["regions"]) or "all regions"
-        print(f"{r['id']:>5}  {r['kind']:<14} {r['token_hint']}…  {state:<18} {regions:<14} {r['name']}")
+        rate = f"{r['requests_per_second']}/s" if r["requests_per_second"] else f"{settings.client_rate_limit}/s (default)"
+        print(f"{r['id']:>5}  {r['kind']:<14} {r['token_hint']}…  {state:<18} {regions:<14} {rate:<16} {r['name']}")
+
+
+def cmd_clients_rate(settings: Settings, args: argparse.Namespace) -> None:
+    """Set a client's own requests-per-second limit, or put it back on the default."""
+    from ce_service.auth.service import set_rate
+
+    services = _services(settings)
+    rate = None if args.rate == "default" else _positive(args.rate)
+    asyncio.run(_with_connection(services.database_url, lambda conn: set_rate(conn, args.id, rate)))
+    shown = f"{rate} requests per second" if rate else f"the default ({settings.client_rate_limit} per second)"
+    print(f"client {args.id} may now send {shown}; processes apply it within {settings.client_cache_seconds} s")
+
+
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise CommandError(f"{raw!r} is not a positive whole number (or 'default')")
+    return int(raw)
 
 
 def cmd_clients_revoke(settings: Settings, args: argparse.Namespace) -> None:
@@ -291,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--kind", required=True, choices=["provider", "review_system", "hr_system"])
     create.add_argument("--region", action="append", help="limit to a region prefix (repeatable)")
+    create.add_argument("--rate", type=int, help="its own limit of requests per second (default: CE_CLIENT_RATE_LIMIT)")
     create.set_defaults(run=cmd_clients_create)
     clients.add_parser("list", help="list clients").set_defaults(run=cmd_clients_list)
     revoke = clients.add_parser("revoke", help="revoke a client's token")
@@ -299,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     rotate = clients.add_parser("rotate", help="replace a client's token, keeping the client and its records")
     rotate.add_argument("id", type=int)
     rotate.set_defaults(run=cmd_clients_rotate)
+    rate = clients.add_parser("rate", help="set a client's requests-per-second limit ('default' to clear it)")
+    rate.add_argument("id", type=int)
+    rate.add_argument("rate")
+    rate.set_defaults(run=cmd_clients_rate)
 
     users = sub.add_parser("users", help="people who sign in").add_subparsers(dest="action", required=True)
     ucreate = users.add_parser("create", help="create a user")

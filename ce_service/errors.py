@@ -192,7 +192,11 @@ EXCEPTION_HANDLERS = {
     asyncpg.exceptions.TooManyConnectionsError: _dependency_down,
     asyncpg.exceptions.CannotConnectNowError: _dependency_down,
     asyncpg.InterfaceError: _dependency_down,
-    ConnectionError: _dependency_down,
+    # A connection that broke mid-statement (the server went away) is left in a state asyncpg refuses.
+    asyncpg.exceptions.InternalClientError: _dependency_down,
+    # A socket or file the process needs is not there (e.g. PostgreSQL's Unix socket while it restarts):
+    # ConnectionError is one kind; FileNotFoundError on connect is another.
+    OSError: _dependency_down,
     redis.exceptions.ConnectionError: _dependency_down,
     redis.exceptions.TimeoutError: _dependency_down,
     msgspec.ValidationError: _schema,

@@ -35,6 +35,8 @@ class Settings:
     signing_key_file: Path = field(default_factory=lambda: Path(".ce-data/signing_ed25519.key").resolve())
     # How long a machine client's token is trusted before it is looked up again (revocation delay).
     client_cache_seconds: int = 30
+    # Requests per second a machine client may send (across all API processes) unless it has its own limit.
+    client_rate_limit: int = 1000
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -146,6 +148,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         signing_key_file=Path(env.get("CE_SIGNING_KEY_FILE", "").strip() or data_dir / "signing_ed25519.key").resolve(),
         client_cache_seconds=_int(env, "CE_CLIENT_CACHE_SECONDS", 30, 0, 3600),
+        client_rate_limit=_int(env, "CE_CLIENT_RATE_LIMIT", 1000, 1, 1_000_000),
         host=env.get("CE_HOST", "127.0.0.1").strip(),
         port=_int(env, "CE_PORT", 8000, 1, 65535),
         log_level=log_level,

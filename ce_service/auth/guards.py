@@ -43,6 +43,7 @@ def machine_client(*kinds: str) -> Guard:
                                headers={"WWW-Authenticate": 'Bearer realm="ce-service", error="invalid_token"'})
         if client.kind not in kinds:
             raise Forbidden(f"A {client.kind} client may not call this; it needs a {' or '.join(kinds)} client.")
+        await connection.app.state.limiter.admit(client.id, client.requests_per_second)
         connection.state.client = client
 
     return guard

@@ -18,6 +18,7 @@ class ApiClient(msgspec.Struct, frozen=True):
     name: str
     kind: str
     regions: list[str]  # division-code prefixes it may act for; empty: everywhere
+    requests_per_second: int | None = None  # its own rate limit; None: the service default
 
     def covers(self, region: str | None) -> bool:
         """True when this client may act for people (or records) of `region`."""

@@ -1,17 +1,20 @@
 """SQL for clients, users and sessions."""
 
 CLIENT_BY_TOKEN = """
-select id, name, kind, regions from api_clients where token_hash = $1 and revoked_at is null
+select id, name, kind, regions, requests_per_second from api_clients where token_hash = $1 and revoked_at is null
 """
 
 INSERT_CLIENT = """
-insert into api_clients (name, kind, token_hash, token_hint, regions) values ($1, $2, $3, $4, $5)
+insert into api_clients (name, kind, token_hash, token_hint, regions, requests_per_second)
+values ($1, $2, $3, $4, $5, $6)
 returning id
 """
 
 LIST_CLIENTS = """
-select id, name, kind, token_hint, regions, created_at, revoked_at from api_clients order by id
+select id, name, kind, token_hint, regions, requests_per_second, created_at, revoked_at from api_clients order by id
 """
+
+SET_CLIENT_RATE = "update api_clients set requests_per_second = $2 where id = $1 and revoked_at is null"
 
 REVOKE_CLIENT = "update api_clients set revoked_at = now() where id = $1 and revoked_at is null"
 

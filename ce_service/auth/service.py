@@ -16,9 +16,12 @@ from ce_service.identity import credit_code_error, national_id_error, region_pre
 MIN_PASSWORD_LENGTH = 8
 
 
-async def create_client(conn: asyncpg.Connection, name: str, kind: str, regions: list[str] | None = None) -> tuple[int, str]:
+async def create_client(conn: asyncpg.Connection, name: str, kind: str, regions: list[str] | None = None,
+                        requests_per_second: int | None = None) -> tuple[int, str]:
     """Store a new API client and return its id and its token (shown once, never stored)."""
     errors = []
+    if requests_per_second is not None and requests_per_second < 1:
+        errors.append(FieldError("requests_per_second", "must be at least 1 (or absent for the service default)"))
     if not name.strip():
         errors.append(FieldError("name", "must not be empty"))
     if kind not in CLIENT_KINDS:
@@ -29,7 +32,8 @@ async def create_client(conn: asyncpg.Connection, name: str, kind: str, regions:
     if errors:
         raise Invalid.of(errors)
     token = new_token()
-    client_id = await conn.fetchval(q.INSERT_CLIENT, name.strip(), kind, token_hash(token), token[:7], regions or [])
+    client_id = await conn.fetchval(q.INSERT_CLIENT, name.strip(), kind, token_hash(token), token[:7], regions or [],
+                                    requests_per_second)
     return client_id, token
 
 
@@ -44,7 +48,15 @@ async def rotate_token(conn: asyncpg.Connection, client_id: int) -> str:
 async def client_for_token(conn: asyncpg.Connection, token: str) -> ApiClient | None:
     """The active client holding this bearer token, if any."""
     row = await conn.fetchrow(q.CLIENT_BY_TOKEN, token_hash(token))
-    return ApiClient(row["id"], row["name"], row["kind"], list(row["regions"])) if row else None
+    return ApiClient(row["id"], row["name"], row["kind"], list(row["regions"]), row["requests_per_second"]) if row else None
+
+
+async def set_rate(conn: asyncpg.Connection, client_id: int, requests_per_second: int | None) -> None:
+    """Give a client its own requests-per-second limit (None: back to the service default)."""
+    if requests_per_second is not None and requests_per_second < 1:
+        raise Invalid.field("requests_per_second", "must be at least 1 (or absent for the service default)")
+    if await conn.execute(q.SET_CLIENT_RATE, client_id, requests_per_second) == "UPDATE 0":
+        raise Invalid.field("id", f"no active client with id {client_id}")
 
 
 class ClientCache:

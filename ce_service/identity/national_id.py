@@ -2,6 +2,7 @@
 
 import datetime
 
+from ce_service import clock
 from ce_service.identity.region import region_error
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -47,7 +48,7 @@ def national_id_error(value: str, *, today: datetime.date | None = None) -> str 
         return "the birth date (digits 7 to 14) is not a real date"
     if birth.year < _MIN_BIRTH_YEAR:
         return f"birth date before {_MIN_BIRTH_YEAR}"
-    if birth > (today if today is not None else datetime.date.today()):
+    if birth > (today if today is not None else clock.today()):
         return "birth date is in the future"
 
     expected = national_id_check_char(body)

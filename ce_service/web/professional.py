@@ -53,7 +53,7 @@ async def new_record(request: Request) -> Response:
     user = await page_user(request, "professional")
     today = clock.today()
     return html("record_form.html", user=user, csrf=page_csrf(request), record=None, today=today.isoformat(),
-                max_hours=request.app.state.settings.max_hours_per_record)
+                **_form_limits(request))
 
 
 @get("/records/{record_id:str}", include_in_schema=False)
@@ -75,7 +75,14 @@ async def edit_record(request: Request, record_id: str, db: asyncpg.Connection) 
     if record.status not in EDITABLE:
         return Response("", status_code=303, headers={"Location": f"/records/{record.id}"})
     return html("record_form.html", user=user, csrf=page_csrf(request), record=record,
-                today=clock.today().isoformat(), max_hours=request.app.state.settings.max_hours_per_record)
+                today=clock.today().isoformat(), **_form_limits(request))
+
+
+def _form_limits(request: Request) -> dict[str, object]:
+    """The limits the record form states: largest hours of a record and of a certificate file."""
+    settings = request.app.state.settings
+    return {"max_hours": settings.max_hours_per_record,
+            "max_evidence_mb": f"{settings.max_evidence_bytes / 1024 / 1024:.3g}"}
 
 
 @post("/records/{record_id:str}/{action:str}", **WRITE)

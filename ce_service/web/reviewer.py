@@ -63,7 +63,7 @@ async def return_record(request: Request, record_id: str, user: User, db: asyncp
     """Send a record back to its owner with a reason."""
     reason = str((await request.form()).get("reason", "")).strip()
     if not reason or len(reason) > 1000:
-        raise Invalid.field("reason", "写明退回原因（1 至 1000 字）")
+        raise Invalid.field("reason", ZH["return_reason_needed"])
     await review.return_record(db, user, record_id, reason)
     return Response("", headers={"HX-Redirect": "/review?done=1"})
 
@@ -73,7 +73,7 @@ async def approve_many(request: Request, user: User, db: asyncpg.Connection) -> 
     """Approve the ticked records, each on its own; show what passed and what did not."""
     ids = [str(v) for v in (await request.form()).getall("record_id", [])]
     if not ids or len(ids) > 200:
-        raise Invalid.field("record_id", "勾选 1 至 200 条记录")
+        raise Invalid.field("record_id", ZH["pick_records"])
     outcome = await review.approve_many(db, user, ids)
     failed = [(r.record_id, (r.error or {}).get("detail", "")) for r in outcome.results if r.status == "error"]
     message = ZH["approved_n"].format(n=outcome.approved)

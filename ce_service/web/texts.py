@@ -18,6 +18,8 @@ ZH: dict[str, str] = {
     "api_docs": "接口文档（OpenAPI）",
     # professional: home and years
     "home": "首页",
+    "main_nav": "主导航",
+    "pages": "分页",
     "my_hours": "我的学时",
     "add_hours": "登记学时",
     "year_suffix": "年度",
@@ -39,6 +41,7 @@ ZH: dict[str, str] = {
     "outbox_hint": "以下记录保存在本机，联网后自动提交。",
     "outbox_failed": "未能提交",
     "outbox_remove": "删除",
+    "outbox_fix": "修改后重新提交",
     "outbox_sign_in": "请登录后同步待提交的记录。",
     "offline_banner": "当前离线：显示的是上次联网时的数据，新登记的学时会保存在本机。",
     # the record form
@@ -50,7 +53,8 @@ ZH: dict[str, str] = {
     "course_code": "课程编号（选填）",
     "course_code_label": "课程编号",
     "certificate": "结业证书照片或 PDF（选填）",
-    "certificate_hint": "可直接用手机拍照；JPG、PNG 或 PDF，不超过 10 MB。",
+    "certificate_file": "或选择文件（JPG、PNG、PDF）",
+    "certificate_hint": "可直接用手机拍照；JPG、PNG 或 PDF，不超过 {mb} MB。",
     "save_and_submit": "保存并提交审核",
     "save_changes": "保存修改并重新提交",
     "saving": "正在提交…",
@@ -79,6 +83,8 @@ ZH: dict[str, str] = {
     "approved_n": "已通过 {n} 条。",
     "failed_n": "{n} 条未能通过：",
     "return": "退回",
+    "return_reason_needed": "写明退回原因（1 至 1000 字）",
+    "pick_records": "勾选 1 至 200 条记录",
     "return_reason": "退回原因（将告知本人）",
     "decided": "已处理。",
     "person": "人员",
@@ -107,6 +113,10 @@ ZH: dict[str, str] = {
     "imports": "批量导入",
     "no_imports": "还没有导入任务。",
     "rows_done": "进度",
+    "import_accepted": "接收",
+    "import_duplicates": "重复",
+    "import_held": "暂存",
+    "import_rejected": "未通过",
     "report": "结果报告",
     "never": "从未",
     # generic
@@ -145,7 +155,7 @@ IMPORT_STATUS_ZH = {"queued": "排队中", "running": "进行中", "done": "已�
 NEXT_STEP_ZH = {"unit": "用人单位", "hr": "人社部门", "health": "卫生健康部门"}
 
 # What the browser script shows (sent to the page as JSON, so these stay in this one place).
-SCRIPT_KEYS = ("outbox_title", "outbox_failed", "outbox_remove", "outbox_sign_in", "saving", "saved_offline",
+SCRIPT_KEYS = ("outbox_title", "outbox_failed", "outbox_remove", "outbox_fix", "outbox_sign_in", "saving", "saved_offline",
                "synced", "network_error", "field_errors", "error", "withdraw_confirm", "hours_unit",
                "value_missing", "range_overflow", "range_underflow", "step_mismatch", "too_long", "bad_input")
 

@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from ce_service import clock
 from ce_service.identity import (
     PROVINCE_CODES,
     credit_code_check_char,
@@ -188,7 +189,7 @@ def test_birth_in_future():
 
 
 def test_birth_in_future_default_today():
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = clock.today() + datetime.timedelta(days=1)
     assert national_id_error(_with_birth(f"{tomorrow:%Y%m%d}")) == "birth date is in the future"
 
 

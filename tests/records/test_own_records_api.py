@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+
+from ce_service import clock
 
 from tests.builders import national_id, person, sign_in, user
 
@@ -83,10 +85,11 @@ async def test_bad_content_is_422_and_not_stored(api, db, pro, change, field):
 
 
 async def test_completion_in_the_future_is_refused(api, db, pro):
-    today = date.today()
-    if today.month == 12 and today.day == 31:
+    # "Today" is China's date (UTC+8), not the machine's: a UTC evening is already tomorrow in China.
+    today = clock.today()
+    later = today + timedelta(days=1)
+    if later.year != today.year:
         pytest.skip("no later day in this year to use")
-    later = today.replace(day=today.day + 1) if today.day < 28 else today.replace(month=today.month + 1, day=1)
     response = await api.post("/api/v1/me/records", json={**DRAFT, "year": today.year, "completed_on": later.isoformat()},
                               headers=pro)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "completed_on"

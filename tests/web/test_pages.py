@@ -51,6 +51,21 @@ async def test_sign_in_lands_on_the_home_with_year_cards(api, db, zhang):
     assert home.headers["x-frame-options"] == "DENY"
 
 
+async def test_an_exempt_year_without_a_rule_shows_on_the_home(api, db):
+    # Beijing has no rule set here: the exempt year has no rule to name, and the card must still render.
+    pid = await person(db, national_id(2, region="110101"), name="李四",
+                       periods=[(2015, "intermediate", "standard", "110101", UNIT)])
+    await user(db, "lisi", "professional", person_id=pid)
+    await db.execute("insert into exemptions (person_id, from_year, to_year, reason, note, created_by)"
+                     " values ($1, $2, $2, 'green_channel', '引进人才', 'test')", pid, THIS_YEAR - 1)
+    await login(api, "lisi")
+    home = await api.get("/")
+    assert home.status_code == 200, home.text
+    years = dict(re.findall(r'data-year="(\d+)" data-status="(\w+)"', home.text))
+    assert years[str(THIS_YEAR - 1)] == "exempt" and years[str(THIS_YEAR - 2)] == "no_rule"
+    assert "免修" in home.text and "无规则" in home.text
+
+
 async def test_wrong_password_and_missing_csrf_keep_the_form(api, db, zhang):
     wrong = await login(api, "zhangsan", "not-the-password")
     assert wrong.status_code == 401 and "密码不正确" in wrong.text and "set-cookie" not in {

@@ -1,0 +1,77 @@
+"""Requests per second for each machine client, counted across every API process in Redis."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis.exceptions
+
+from ce_service.errors import TooManyRequests
+
+log = logging.getLogger("ce_service.auth")
+
+# A process takes permits from Redis in blocks, so a busy client costs one Redis call per block,
+# not per request. Permits a process took and did not use lapse with their second, so a client
+# may get a little less than its limit across several processes, never more.
+MAX_BLOCK = 50
+
+
+def block_size(limit: int) -> int:
+    """How many permits a process takes at a time for a client with this limit."""
+    return max(1, min(MAX_BLOCK, limit // 20))
+
+
+class ClientRateLimiter:
+    """Per client and second: at most its limit of requests, whatever the number of API processes.
+
+    When Redis cannot be reached the process keeps counting on its own (each process then admits up
+    to the limit), so an outage of Redis does not stop review systems from getting answers.
+    """
+
+    def __init__(self, redis, default_limit: int) -> None:
+        self.redis = redis
+        self.default_limit = default_limit
+        self._second: dict[int, int] = {}   # client id -> the second its permits are for
+        self._left: dict[int, int] = {}     # client id -> permits still held for that second
+        self._local: dict[int, int] = {}    # client id -> requests counted locally while Redis is away
+
+    def limit_for(self, client_limit: int | None) -> int:
+        """The limit in force: the client's own, or the service default."""
+        return client_limit or self.default_limit
+
+    async def admit(self, client_id: int, client_limit: int | None) -> None:
+        """Count one request of this client, or raise 429 with Retry-After when its second is used up."""
+        limit = self.limit_for(client_limit)
+        second = int(time.time())
+        if self._second.get(client_id) != second:
+            self._second[client_id] = second
+            self._left[client_id] = 0
+            self._local[client_id] = 0
+        if self._left[client_id] > 0:
+            self._left[client_id] -= 1
+            return
+        block = block_size(limit)
+        key = f"ce:rate:{client_id}:{second}"
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.incrby(key, block)
+                pipe.expire(key, 5)
+                taken, _ = await pipe.execute()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+            log.warning("rate limit counted in this process only: Redis unreachable")
+            self._local[client_id] += 1
+            if self._local[client_id] > limit:
+                self._refuse(limit)
+            return
+        before = taken - block
+        granted = min(block, limit - before)
+        if granted <= 0:
+            self._refuse(limit)
+        self._left[client_id] = granted - 1
+
+    @staticmethod
+    def _refuse(limit: int) -> None:
+        # Windows are whole seconds and Retry-After counts whole seconds: the next one is at most 1 s away.
+        raise TooManyRequests(f"This client may send at most {limit} requests per second; slow down.",
+                              headers={"Retry-After": "1"})

@@ -1,0 +1,115 @@
+"""Machine clients are held to their requests per second, across every API process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from redis.asyncio import Redis
+
+from ce_service.auth.limits import ClientRateLimiter, block_size
+from ce_service.errors import TooManyRequests
+from tests.builders import api_client, national_id, person
+
+
+async def _fresh_second() -> None:
+    """Wait for the start of a second, so a short test stays inside one counting window."""
+    await asyncio.sleep(1.02 - time.time() % 1)
+
+
+async def test_a_client_past_its_limit_gets_429_with_retry_after(api, db):
+    token = await api_client(db, "review_system")
+    await db.execute("update api_clients set requests_per_second = 5")
+    await person(db, national_id(1))
+    headers = {"Authorization": f"Bearer {token}"}
+    await _fresh_second()
+    answers = [await api.get(f"/api/v1/compliance/{national_id(1)}?from_year=2021&to_year=2022", headers=headers)
+               for _ in range(7)]
+    codes = [a.status_code for a in answers]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429], codes
+    refused = answers[5]
+    assert refused.headers["retry-after"] == "1"
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "5 requests per second" in refused.json()["detail"]
+    await asyncio.sleep(1.05)
+    again = await api.get(f"/api/v1/compliance/{national_id(1)}?from_year=2021&to_year=2022", headers=headers)
+    assert again.status_code == 200
+
+
+async def test_clients_are_counted_apart(api, db):
+    busy = await api_client(db, "review_system", "busy")
+    calm = await api_client(db, "review_system", "calm")
+    await db.execute("update api_clients set requests_per_second = 2")
+    await person(db, national_id(2))
+    url = f"/api/v1/compliance/{national_id(2)}?from_year=2021&to_year=2022"
+    await _fresh_second()
+    for _ in range(3):
+        await api.get(url, headers={"Authorization": f"Bearer {busy}"})
+    assert (await api.get(url, headers={"Authorization": f"Bearer {calm}"})).status_code == 200
+
+
+async def test_the_limit_holds_across_processes(servers):
+    """Two limiters (two API processes) on one Redis admit the limit in all, never more."""
+    redis = Redis.from_url(servers.redis_url)
+    await redis.flushdb()
+    first, second = ClientRateLimiter(redis, 1000), ClientRateLimiter(redis, 1000)
+    limit = 200
+    admitted = 0
+    await _fresh_second()
+    for i in range(400):
+        try:
+            await (first if i % 2 else second).admit(42, limit)
+            admitted += 1
+        except TooManyRequests:
+            pass
+    await redis.aclose()
+    # At most the limit; permits one process took but did not use lapse, at most a block per process.
+    assert limit - 2 * block_size(limit) <= admitted <= limit
+
+
+async def test_the_default_limit_applies_to_clients_without_their_own(servers):
+    redis = Redis.from_url(servers.redis_url)
+    await redis.flushdb()
+    limiter = ClientRateLimiter(redis, 3)
+    await _fresh_second()
+    for _ in range(3):
+        await limiter.admit(7, None)
+    with pytest.raises(TooManyRequests):
+        await limiter.admit(7, None)
+    await redis.aclose()
+
+
+async def test_without_redis_each_process_counts_alone():
+    """Redis away: answers go on, each process holding the client to the limit by itself."""
+    redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    limiter = ClientRateLimiter(redis, 1000)
+    await _fresh_second()
+    for _ in range(4):
+        await limiter.admit(9, 4)
+    with pytest.raises(TooManyRequests):
+        await limiter.admit(9, 4)
+    await redis.aclose()
+
+
+def test_operators_set_and_clear_a_clients_limit(database_url, monkeypatch, tmp_path, capsys):
+    from ce_service.cli import main
+
+    monkeypatch.setenv("CE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CE_REDIS_URL", "redis://127.0.0.1:1")   # not used by these commands
+    monkeypatch.setenv("CE_DATA_DIR", str(tmp_path))
+    assert main(["clients", "create", "--name", "评审系统", "--kind", "review_system", "--rate", "50"]) == 0
+    client_id = int(capsys.readouterr().out.split("client ")[1].split()[0])
+    assert main(["clients", "list"]) == 0
+    assert "50/s" in capsys.readouterr().out
+    assert main(["clients", "rate", str(client_id), "120"]) == 0
+    assert "120 requests per second" in capsys.readouterr().out
+    assert main(["clients", "rate", str(client_id), "default"]) == 0
+    assert main(["clients", "list"]) == 0
+    assert "1000/s (default)" in capsys.readouterr().out
+    assert main(["clients", "rate", str(client_id), "0"]) == 1
+    assert "positive" in capsys.readouterr().err
+    assert main(["clients", "rate", "99999", "10"]) == 1
+    assert "no active client" in capsys.readouterr().err
+    assert main(["clients", "create", "--name", "x", "--kind", "provider", "--rate", "0"]) == 1
+    assert "requests_per_second" in capsys.readouterr().err
