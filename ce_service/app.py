@@ -94,7 +94,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *import_routes.ROUTES,
             *evidence_routes.ROUTES,
             *pages.ROUTES,
-            create_static_files_router(path="/static", directories=[PWA_DIR], name="static"),
+            create_static_files_router(path="/static", directories=[PWA_DIR / "static"], name="static"),
         ],
         dependencies={"db": Provide(provide_connection)},
         exception_handlers=EXCEPTION_HANDLERS,

@@ -90,7 +90,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     log.info("serving on http://%s:%d (%d worker process%s)", host, port, args.workers, "" if args.workers == 1 else "es")
     if args.access_log:
         os.environ["CE_ACCESS_LOG"] = "1"
-    serve(host, port, args.workers, settings.log_level.lower(), settings.log_format)
+    serve(host, port, args.workers, settings.log_level.lower(), settings.log_format, settings.trusted_proxies)
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:

@@ -41,8 +41,11 @@ def _listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
 def _config(options: dict[str, Any]) -> uvicorn.Config:
     # log_config=None: uvicorn's loggers go through ours, which masks ID numbers in paths.
     # access_log=False: the app's own middleware logs requests (with the request ID) when CE_ACCESS_LOG is set.
+    # forwarded_allow_ips: only these proxies' X-Forwarded-For is believed, so a client cannot pose as
+    # another address (sign-in throttling counts per address) and nginx's own address is not everyone's.
     return uvicorn.Config(APP, factory=True, log_level=options["log_level"], access_log=False,
-                          proxy_headers=True, backlog=2048, log_config=None)
+                          proxy_headers=True, forwarded_allow_ips=options["trusted_proxies"], backlog=2048,
+                          log_config=None)
 
 
 def _worker(host: str, port: int, options: dict[str, Any]) -> None:
@@ -54,9 +57,10 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     server.run(sockets=[sock])
 
 
-def serve(host: str, port: int, workers: int, log_level: str, log_format: str) -> None:
+def serve(host: str, port: int, workers: int, log_level: str, log_format: str,
+          trusted_proxies: str = "127.0.0.1,::1") -> None:
     """Serve until SIGINT or SIGTERM; with several workers, restart any that dies."""
-    options = {"log_level": log_level, "log_format": log_format}
+    options = {"log_level": log_level, "log_format": log_format, "trusted_proxies": trusted_proxies}
     if workers == 1:
         uvicorn.Server(_config(options)).run(sockets=[_listening_socket(host, port, reuse_port=False)])
         return

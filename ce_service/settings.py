@@ -38,6 +38,8 @@ class Settings:
     # Requests per second a machine client may send (across all API processes) unless it has its own limit.
     client_rate_limit: int = 1000
     host: str = "127.0.0.1"
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the real client.
+    trusted_proxies: str = "127.0.0.1,::1"
     port: int = 8000
     log_level: str = "INFO"
     # json (one object per line, for log collectors) or text (for people at a terminal).
@@ -89,6 +91,19 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
     if not low <= value <= high:
         raise SettingsError(f"{name}={value} is outside {low}..{high}")
     return value
+
+
+def _proxies(raw: str) -> str:
+    """A comma-separated list of addresses or networks, each checked."""
+    import ipaddress
+
+    items = [x.strip() for x in raw.split(",") if x.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(f"CE_TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
+    return ",".join(items)
 
 
 def _local_secret_key(data_dir: Path) -> str:
@@ -150,6 +165,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         client_cache_seconds=_int(env, "CE_CLIENT_CACHE_SECONDS", 30, 0, 3600),
         client_rate_limit=_int(env, "CE_CLIENT_RATE_LIMIT", 1000, 1, 1_000_000),
         host=env.get("CE_HOST", "127.0.0.1").strip(),
+        trusted_proxies=_proxies(env.get("CE_TRUSTED_PROXIES", "").strip() or "127.0.0.1,::1"),
         port=_int(env, "CE_PORT", 8000, 1, 65535),
         log_level=log_level,
         log_format=log_format,

@@ -161,7 +161,9 @@ async def login(conn: asyncpg.Connection, redis, username: str, password: str, a
     window ends, so that passwords (and professionals' ID numbers are semi-public) cannot be guessed.
     """
     username = username.strip()
-    keys = [f"ce:login-failures:name:{hashlib.sha256(username.encode()).hexdigest()[:32]}",
+    # An ID number's check character may be typed x or X: one counter for both.
+    counted = username.upper() if len(username) == 18 else username
+    keys = [f"ce:login-failures:name:{hashlib.sha256(counted.encode()).hexdigest()[:32]}",
             f"ce:login-failures:addr:{address}"]
     await _check_throttle(redis, keys, [LOGIN_FAILURES_PER_NAME, LOGIN_FAILURES_PER_ADDRESS])
     row = await conn.fetchrow(q.USER_BY_USERNAME, username)

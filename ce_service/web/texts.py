@@ -154,6 +154,27 @@ ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw
 IMPORT_STATUS_ZH = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 NEXT_STEP_ZH = {"unit": "用人单位", "hr": "人社部门", "health": "卫生健康部门"}
 
+# Field names of the API, as the page calls them (where no label of the page names the field).
+FIELD_ZH = {"year": "年度", "category": "科目类别", "hours": "学时数", "course_title": "课程名称",
+            "completed_on": "完成日期", "provider": "培训机构", "course_code": "课程编号",
+            "evidence": "结业证书", "evidence_ref": "结业证书", "file": "结业证书", "region_earned": "学时取得地区"}
+# The API's field messages (English, for machines) in the page's words: [pattern, text], tried in order.
+# Patterns are regular expressions read by the page script; a message none matches is shown as it is.
+MESSAGE_ZH = [
+    ["^must be greater than 0$", "须大于 0"],
+    ["^must be at most (\\d+)$", "不能大于 $1"],
+    ["^must be a multiple of 0\\.5$", "须为 0.5 的整数倍"],
+    ["^must not be in the future.*$", "不能晚于今天"],
+    ["^must be inside the record's year (\\d+)$", "须在 $1 年内"],
+    ["^must be (\\d+) or later$", "不能早于 $1 年"],
+    ["^must not be blank$", "必须填写"],
+    ["^must be at most (\\d+) characters$", "太长（最多 $1 字）"],
+    ["^must be a JPEG or PNG photo or a PDF file$", "须为 JPG、PNG 照片或 PDF 文件"],
+    ["^is empty$", "文件是空的"],
+    ["^no file with this reference was uploaded.*$", "证书文件未上传成功，请重新选择"],
+    ["^must not contain the NUL character.*$", "含有不允许的字符"],
+]
+
 # What the browser script shows (sent to the page as JSON, so these stay in this one place).
 SCRIPT_KEYS = ("outbox_title", "outbox_failed", "outbox_remove", "outbox_fix", "outbox_sign_in", "saving", "saved_offline",
                "synced", "network_error", "field_errors", "error", "withdraw_confirm", "hours_unit",
@@ -165,4 +186,4 @@ def labels() -> dict[str, dict[str, str]]:
     return {"t": ZH, "status_zh": STATUS_ZH, "verdict_zh": VERDICT_ZH, "category_zh": CATEGORY_ZH,
             "source_zh": SOURCE_ZH, "role_zh": ROLE_ZH, "action_zh": ACTION_ZH,
             "import_status_zh": IMPORT_STATUS_ZH, "next_step_zh": NEXT_STEP_ZH,
-            "script_texts": {k: ZH[k] for k in SCRIPT_KEYS}}
+            "script_texts": {**{k: ZH[k] for k in SCRIPT_KEYS}, "fields": FIELD_ZH, "messages": MESSAGE_ZH}}

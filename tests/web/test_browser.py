@@ -80,8 +80,10 @@ async def browser():
 
 
 async def shot(page: Page, name: str) -> None:
+    """The screen as the phone shows it (360×740 CSS pixels), and the whole page below it."""
     SCREENS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+    await page.screenshot(path=str(SCREENS / f"{name}.png"), scale="css")
+    await page.screenshot(path=str(SCREENS / f"{name}-full.png"), full_page=True, scale="css")
 
 
 async def sign_in(page: Page, base: str, username: str) -> None:
@@ -300,4 +302,46 @@ async def test_a_returned_record_is_fixed_and_resubmitted_and_a_draft_withdrawn(
     await expect(page.locator("#form-errors")).to_contain_text("学时数")
     await expect(page.get_by_label("课程名称")).to_have_value("未来课程")
     await shot(page, "11-form-error")
+    await phone.close()
+
+
+async def test_a_record_the_server_refused_from_the_outbox_is_fixed_and_sent_once(live_server, browser, db):
+    base = live_server
+    pid = await person(db, national_id(7), name="钱敏", periods=[(2015, "intermediate", "standard", "522601", UNIT)])
+    await user(db, "qianmin", "professional", person_id=pid)
+    phone = await browser.new_context(**PHONE)
+    page = await phone.new_page()
+    await sign_in(page, base, "qianmin")
+    # Typed offline on an older version of the form: 0.3 hours, which the server refuses (halves only).
+    await page.evaluate("""(year) => new Promise((resolve, reject) => {
+        const open = indexedDB.open("ce-outbox", 1);
+        open.onupgradeneeded = () => open.result.createObjectStore("items", { keyPath: "key" });
+        open.onsuccess = () => {
+          const tx = open.result.transaction("items", "readwrite");
+          tx.objectStore("items").put({ key: crypto.randomUUID(), user: document.body.dataset.user, file: null,
+            createdAt: Date.now(), fields: { year, category: "professional", hours: 0.3, course_title: "混凝土结构检测",
+            completed_on: `${year}-04-04`, provider: "贵州省建设培训中心" } });
+          tx.oncomplete = () => resolve();
+          tx.onerror = () => reject(tx.error);
+        };
+      })""", YEAR)
+    await page.reload()
+    outbox = page.locator("#outbox")
+    await expect(outbox).to_contain_text("未能提交", timeout=EXPECT_MS)
+    await expect(outbox).to_contain_text("学时数")
+    await shot(page, "12-outbox-refused")
+    assert await count(db, "混凝土结构检测") == 0
+
+    await outbox.get_by_role("button", name="修改后重新提交").click()
+    await page.wait_for_url(f"{base}/records/new")
+    await expect(page.get_by_label("课程名称")).to_have_value("混凝土结构检测")
+    await expect(page.locator("#form-errors")).to_contain_text("学时数")
+    await page.get_by_label("学时数").fill("3")
+    await page.get_by_role("button", name="保存并提交审核").click()
+    await expect(page.locator(".badge")).to_have_text("待单位审核", timeout=EXPECT_MS)
+    assert await status_of(db, "混凝土结构检测") == ["submitted"]
+    assert await db.fetchval("select half_hours from records where course_title = '混凝土结构检测'") == 6
+    await page.goto(f"{base}/")
+    await expect(page.locator("#outbox")).to_be_hidden()
+    assert await page.evaluate("sessionStorage.getItem('fix-outbox-item')") is None
     await phone.close()

@@ -166,6 +166,9 @@ async def test_pwa_files(api):
     assert worker.status_code == 200 and "ce-shell-" in worker.text and worker.headers["cache-control"] == "no-cache"
     assert "网络未连接" in (await api.get("/offline")).text
     assert (await api.get("/static/vendor/htmx.min.js")).status_code == 200
+    # Only the static assets are served as files: not the templates, not the worker's source beside them.
+    assert (await api.get("/static/templates/base.html")).status_code == 404
+    assert (await api.get("/static/sw.js")).status_code == 404
 
 
 async def test_first_load_of_the_home_is_under_100_kb_compressed(api, db, zhang):
@@ -173,6 +176,11 @@ async def test_first_load_of_the_home_is_under_100_kb_compressed(api, db, zhang)
     home = await api.get("/", headers={"Accept-Encoding": "gzip"})
     urls = re.findall(r'(?:src|href)="(/static/[^"]+|/manifest.webmanifest)"', home.text)
     assert "/static/vendor/htmx.min.js" in urls and "/static/app.js" in urls and "/static/app.css" in urls
+    # The service worker and what it stores when it installs are fetched on the first visit too.
+    worker = (await api.get("/sw.js")).text
+    shell = re.findall(r'"(/[^"]*)"', worker[worker.index("SHELL_FILES"):worker.index("];", worker.index("SHELL_FILES"))])
+    assert "/offline" in shell and "/static/icons/icon-512.png" in shell
+    urls += ["/sw.js", *shell]
     total = home.num_bytes_downloaded
     for url in set(urls):
         asset = await api.get(url, headers={"Accept-Encoding": "gzip"})

@@ -47,10 +47,15 @@ class Refused extends Error {
   constructor(status, problem) { super(problem.detail || String(status)); this.status = status; this.problem = problem; }
 }
 
-async function call(url, options = {}) {
+// A weak connection must not leave the button spinning: past this, the call counts as offline
+// (a new record then stays in the outbox and is sent again with the same key).
+const CALL_TIMEOUT_MS = 20000;
+const UPLOAD_TIMEOUT_MS = 120000;
+
+async function call(url, options = {}, timeout = CALL_TIMEOUT_MS) {
   let response;
   try {
-    response = await fetch(url, { credentials: "same-origin", ...options });
+    response = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(timeout), ...options });
   } catch (e) {
     throw new Offline(String(e));
   }
@@ -74,8 +79,8 @@ async function uploadEvidence(file, token) {
   const form = new FormData();
   form.append("file", file, file.name || "certificate");
   try {
-    return (await call("/api/v1/me/evidence", { method: "POST", headers: { "X-CSRF-Token": token }, body: form }))
-      .body.evidence_ref;
+    return (await call("/api/v1/me/evidence", { method: "POST", headers: { "X-CSRF-Token": token }, body: form },
+      UPLOAD_TIMEOUT_MS)).body.evidence_ref;
   } catch (e) {
     if (e instanceof Refused && !e.problem.errors) e.problem.errors = [{ field: "certificate", message: e.message }];
     throw e;
@@ -147,12 +152,21 @@ function labelOf(field) {
   const name = FIELD_INPUT[field] || field;
   const label = document.querySelector(`label[for="${CSS.escape(name)}"]`)
     || document.querySelector(`[name="${CSS.escape(name)}"]`)?.closest("fieldset")?.querySelector("legend");
-  return label ? label.textContent.trim() : field;
+  return label ? label.textContent.trim() : (T.fields[field] || field);
+}
+
+// The API speaks English to machines; say its field messages in the page's words where we know them.
+function inWords(message) {
+  for (const [pattern, text] of T.messages) {
+    const re = new RegExp(pattern);
+    if (re.test(message)) return message.replace(re, text);
+  }
+  return message;
 }
 
 function describe(error) {
   if (error instanceof Refused && error.problem.errors) {
-    return error.problem.errors.map((e) => `${labelOf(e.field)}：${e.message}`).join("；");
+    return error.problem.errors.map((e) => `${labelOf(e.field)}：${inWords(e.message)}`).join("；");
   }
   return error.message || T.error;
 }
@@ -193,7 +207,12 @@ async function renderOutbox() {
       remove.type = "button";
       remove.textContent = T.outbox_remove;
       remove.addEventListener("click", async () => { await deleteItem(item.key); await renderOutbox(); });
-      li.append(why, remove);
+      const fix = document.createElement("button");
+      fix.type = "button";
+      fix.className = "primary";
+      fix.textContent = T.outbox_fix;
+      fix.addEventListener("click", () => { sessionStorage.setItem(FIX_KEY, item.key); location.href = "/records/new"; });
+      li.append(why, fix, remove);
     }
     list.append(li);
   }
@@ -204,7 +223,7 @@ function showFormErrors(form, error) {
   const box = form.querySelector("#form-errors");
   box.replaceChildren();
   const lines = error instanceof Refused && error.problem.errors
-    ? error.problem.errors.map((e) => `${labelOf(e.field)}：${e.message}`)
+    ? error.problem.errors.map((e) => `${labelOf(e.field)}：${inWords(e.message)}`)
     : [describe(error)];
   const head = document.createElement("p");
   head.textContent = T.field_errors;
@@ -220,6 +239,23 @@ function showFormErrors(form, error) {
 }
 
 // ---- the form to add or fix a record ----
+
+// The outbox item being fixed on the form: it stays in the outbox until its corrected copy is kept.
+const FIX_KEY = "fix-outbox-item";
+
+async function loadItemToFix(form) {
+  const key = sessionStorage.getItem(FIX_KEY);
+  if (!key || form.dataset.recordId) return;
+  const item = (await myItems()).find((i) => i.key === key);
+  if (!item) { sessionStorage.removeItem(FIX_KEY); return; }
+  form.dataset.fixKey = key;
+  for (const name of ["course_title", "hours", "completed_on", "provider", "course_code"]) {
+    if (form.elements[name] && item.fields[name] !== undefined) form.elements[name].value = item.fields[name];
+  }
+  const category = form.querySelector(`input[name="category"][value="${CSS.escape(item.fields.category)}"]`);
+  if (category) category.checked = true;
+  if (item.error) showFormErrors(form, new Error(item.error));
+}
 
 function readForm(form) {
   const data = new FormData(form);
@@ -271,8 +307,16 @@ async function onRecordForm(event) {
       await saveEdit(form.dataset.recordId, fields, file);
       return;
     }
-    const item = { key: newKey(), user: USER, fields, file, createdAt: Date.now() };
+    const fixing = form.dataset.fixKey ? (await myItems()).find((i) => i.key === form.dataset.fixKey) : null;
+    // A fixed item gets a new key: the server may hold a draft under the old one, made before it refused.
+    const item = { key: newKey(), user: USER, fields, file: file || fixing?.file || null,
+                   createdAt: fixing?.createdAt || Date.now() };
     await putItem(item);   // kept on the device before anything is sent
+    if (fixing) {
+      await deleteItem(fixing.key);
+      delete form.dataset.fixKey;
+      sessionStorage.removeItem(FIX_KEY);
+    }
     if (!navigator.onLine) { leaveForHome(T.saved_offline); return; }
     try {
       const record = await sendItem(item, await csrf());
@@ -322,7 +366,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   updateOnline();
   const message = sessionStorage.getItem("flash");
   if (message) { sessionStorage.removeItem("flash"); showFlash(message); }
-  document.getElementById("record-form")?.addEventListener("submit", onRecordForm);
+  const recordForm = document.getElementById("record-form");
+  if (recordForm) {
+    recordForm.addEventListener("submit", onRecordForm);
+    await loadItemToFix(recordForm);
+  }
+  if (document.getElementById("login-form") && "caches" in window) {
+    // Signed out (by the button, or because the session ended): the last account's pages must not open.
+    for (const name of await caches.keys()) if (name.startsWith("ce-pages")) await caches.delete(name);
+  }
   document.getElementById("select-all")?.addEventListener("change", (e) => {
     for (const box of document.querySelectorAll('input[name="record_id"]')) box.checked = e.target.checked;
   });
@@ -346,7 +398,7 @@ document.addEventListener("htmx:responseError", (event) => {
   let text = T.error;
   try {
     const problem = JSON.parse(xhr.responseText);
-    text = problem.errors ? problem.errors.map((e) => `${labelOf(e.field)}：${e.message}`).join("；") : problem.detail;
+    text = problem.errors ? problem.errors.map((e) => `${labelOf(e.field)}：${inWords(e.message)}`).join("；") : problem.detail;
   } catch { /* not a problem document */ }
   showFlash(text, "error");
 });
