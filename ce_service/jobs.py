@@ -72,6 +72,25 @@ async def schedule_platform_pulls(ctx: dict[str, Any]) -> list[str]:
     return queued
 
 
+@observed
+async def requeue_unfinished_imports(ctx: dict[str, Any]) -> list[str]:
+    """Queue again every unfinished import whose job is gone (Redis lost it); a live job is left alone.
+
+    arq refuses a job id that is queued, running or holds a result, so a live import is never run twice.
+    """
+    async with ctx["pool"].acquire() as conn:
+        ids = await imports.unfinished_imports(conn, older_than_seconds=60)
+    queued = [i for i in ids if await ctx["redis"].enqueue_job("run_import", i, _job_id=import_job_id(i)) is not None]
+    if queued:
+        log.warning("queued %d unfinished import(s) again whose jobs were gone: %s", len(queued), ", ".join(queued))
+    return queued
+
+
+def import_job_id(import_id: str) -> str:
+    """One arq job id per import, so the queue holds at most one run of each."""
+    return f"import:{import_id}"
+
+
 def pull_job_id(name: str) -> str:
     """One arq job id per platform, so the queue holds at most one pull of each."""
     return f"pull-platform:{name}"
@@ -133,6 +152,7 @@ def functions(job_timeout: int) -> list:
     return [
         purge_expired_sessions,
         schedule_platform_pulls,
+        requeue_unfinished_imports,
         # keep_result=0: a finished pull must not keep its job id, or the next one could not be queued.
         func(pull_platform, keep_result=0, timeout=job_timeout, max_tries=1),
         func(run_import, timeout=job_timeout, max_tries=20),
@@ -142,6 +162,7 @@ def functions(job_timeout: int) -> list:
 CRON_JOBS = [
     cron(purge_expired_sessions, minute={7}, unique=True),
     cron(schedule_platform_pulls, second={0}, unique=True),
+    cron(requeue_unfinished_imports, second={30}, unique=True),
 ]
 
 

@@ -46,6 +46,9 @@ class Migration:
 
 def read_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """The migration files on disk, in version order; badly named or duplicate files are errors."""
+    if not directory.is_dir():
+        # migrations/ and pwa/ live beside the package, as in the repository: install it editable (pip install -e).
+        raise MigrationError(f"{directory} is missing: install ce-service from its folder with 'pip install -e .'")
     found: dict[int, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
         match = FILE_PATTERN.match(path.name)

@@ -100,3 +100,8 @@ async def test_history_is_append_only(db):
     for statement in ("update record_events set reason = 'edited'", "delete from record_events", "truncate record_events"):
         with pytest.raises(asyncpg.RaiseError, match="append-only"):
             await db.execute(statement)
+
+
+def test_a_missing_migrations_folder_says_how_to_install(tmp_path):
+    with pytest.raises(MigrationError, match="pip install -e"):
+        read_migrations(tmp_path / "nowhere")

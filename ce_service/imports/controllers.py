@@ -19,6 +19,7 @@ from ce_service.errors import Invalid, NotFound
 from ce_service.imports import service
 from ce_service.imports.service import ImportPage, ImportStatus
 from ce_service.imports.tables import KINDS, template
+from ce_service.jobs import import_job_id
 from ce_service.logs import REQUEST_ID
 
 SIGNED_IN = {"guards": [signed_in()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
@@ -51,7 +52,7 @@ async def upload(data: Annotated[ImportForm, Body(media_type=RequestEncodingType
     content = await data.file.read()
     created = await service.create_import(db, user, user.display_name, data.kind, data.file.filename, content,
                                           state.settings.max_import_bytes)
-    await state.redis.enqueue_job("run_import", created.id, _job_id=f"import:{created.id}",
+    await state.redis.enqueue_job("run_import", created.id, _job_id=import_job_id(str(created.id)),
                                   request_id=REQUEST_ID.get())
     return created
 

@@ -26,6 +26,12 @@ i.duplicates, i.held, i.rejected, i.error, i.created_at, i.started_at, i.finishe
 
 STATUS = f"select {_STATUS} from imports i where i.id = $1"
 
+# Imports not finished a while after they were uploaded: their job may have been lost with Redis.
+UNFINISHED = """
+select id from imports where status in ('queued', 'running') and created_at < now() - make_interval(secs => $1)
+order by created_at
+"""
+
 # Newest first; $1 null: everyone's (administrators).
 LIST = f"""
 select {_STATUS} from imports i where ($1::bigint is null or i.uploaded_by = $1)

@@ -136,6 +136,11 @@ async def list_imports(conn: asyncpg.Connection, user: User, limit: int, offset:
     return ImportPage([_status(r) for r in rows], limit, offset)
 
 
+async def unfinished_imports(conn: asyncpg.Connection, older_than_seconds: float) -> list[str]:
+    """Imports still queued or running this long after their upload."""
+    return [str(r["id"]) for r in await conn.fetch(q.UNFINISHED, older_than_seconds)]
+
+
 async def run_import(pool: asyncpg.Pool, import_id: str, *, max_hours: int,
                      progress: Callable[[int, int], None] | None = None) -> ImportStatus | None:
     """Process an import from where it stopped, one chunk per transaction; None if another run has it."""

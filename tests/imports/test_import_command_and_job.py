@@ -87,3 +87,37 @@ async def test_an_import_longer_than_its_time_pauses_and_goes_on_in_the_next_run
     assert done == sorted(done) and done[0] < 6000   # each run went on from where the last one stopped
     assert await db.fetchval("select count(*) from records") == 6000
     assert await db.fetchval("select count(distinct external_id) from records") == 6000
+
+
+async def test_an_import_whose_job_redis_lost_is_queued_again_and_runs_once(api, db, servers, database_url):
+    from arq import create_pool
+    from arq.connections import RedisSettings
+
+    from ce_service.db import create_pool as create_pg_pool
+    from ce_service.jobs import requeue_unfinished_imports
+
+    await user(db, "unit1", "unit_reviewer", unit_code=UNIT)
+    headers = await sign_in(api, "unit1")
+    await person(db, national_id(1), name="人员1")
+    job = (await upload(api, headers, table_bytes("csv", HEADER, [row(1)]))).json()
+    redis = await create_pool(RedisSettings.from_dsn(servers.redis_url))
+    pg = await create_pg_pool(database_url, 1, 2)
+    try:
+        ctx = {"pool": pg, "redis": redis}
+        assert await requeue_unfinished_imports(ctx) == []              # just uploaded: its job is still there
+        await db.execute("update imports set created_at = now() - interval '5 minutes'")
+        assert await requeue_unfinished_imports(ctx) == []              # queued: arq refuses the same job id
+        await redis.flushdb()                                           # Redis lost the queue
+        assert await requeue_unfinished_imports(ctx) == [job["id"]]
+        assert await requeue_unfinished_imports(ctx) == []              # queued once, not twice
+        worker = Worker(**{**worker_settings(database_url, servers.redis_url), "burst": True, "poll_delay": 0.05})
+        try:
+            await asyncio.wait_for(worker.main(), timeout=60)
+        finally:
+            await worker.close()
+        assert await db.fetchval("select status from imports") == "done"
+        assert await db.fetchval("select count(*) from records") == 1
+        assert await requeue_unfinished_imports(ctx) == []              # done: nothing to queue
+    finally:
+        await pg.close()
+        await redis.aclose()

@@ -60,7 +60,9 @@ async def _loop(http, index, task, deadline, tokens, people, username, results) 
                         headers={"Authorization": f"Bearer {tokens['review_system']}"})
         elif roll < 0.8:
             seq += 1
-            batch = [{"external_id": f"L{index}-{task}-{seq}-{i}", "national_id": nid, "name": name,
+            # A new batch name each time (the fault phase must not resend the load phase's batches).
+            batch_id = uuid.uuid4().hex[:16]
+            batch = [{"external_id": f"L{batch_id}-{i}", "national_id": nid, "name": name,
                       "year": 2024, "category": "professional", "hours": 4, "course_title": "负载测试课程",
                       "completed_on": "2024-05-01"} for i, (nid, name) in enumerate(rng.sample(people, 20))]
             results["sent_pushes"] += [r["external_id"] for r in batch]
@@ -113,7 +115,8 @@ def run_clients(base: str, seconds: float, count: int, tasks: int, tokens: dict,
                  for i in range(count)]
     for p in processes:
         p.start()
-    merged = {"samples": [], "acked_pushes": [], "sent_pushes": [], "acked_keys": [], "sent_keys": []}
+    lists = ("samples", "acked_pushes", "sent_pushes", "acked_keys", "sent_keys")
+    merged: dict = {key: [] for key in lists}
     merged.update(push_results={}, push_rejections=[])
     received, deadline = 0, time.monotonic() + seconds + 120
     while received < len(processes):
@@ -124,7 +127,7 @@ def run_clients(base: str, seconds: float, count: int, tasks: int, tokens: dict,
                 raise RuntimeError("a client process died without reporting") from None
             continue
         received += 1
-        for key in merged:
+        for key in lists:
             merged[key] += part[key]
         for status, n in part["push_results"].items():
             merged["push_results"][status] = merged["push_results"].get(status, 0) + n
