@@ -34,6 +34,7 @@ from ce_service.intake import hr_controllers as hr_routes
 from ce_service.intake import provider_controllers as provider_routes
 from ce_service.jobs import worker_settings
 from ce_service.metrics import metrics, observe_requests
+from ce_service.openapi import correct_document
 from ce_service.people import controllers as people_routes
 from ce_service.platforms import controllers as platform_routes
 from ce_service.records import controllers as record_routes
@@ -78,7 +79,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             await app.state.redis.aclose()
             await app.state.pool.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -109,6 +110,8 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         openapi_config=OpenAPIConfig(title="ce-service", version=__version__, path="/schema"),
         debug=False,
     )
+    correct_document(app)
+    return app
 
 
 def app_from_environment() -> Litestar:

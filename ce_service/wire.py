@@ -35,7 +35,9 @@ class StrictDTO(MsgspecDTO):
             return decoder.decode(value)
         except UnicodeDecodeError as exc:
             raise BadRequest(f"The body is not valid UTF-8 (byte {exc.start}).") from None
-
+        except RecursionError:
+            # msgspec recurses per nesting level: a body nested thousands deep exhausts the stack.
+            raise BadRequest("The body is nested too deeply to be a request of this API.") from None
 
     @classmethod
     def create_openapi_schema(cls, field_definition: FieldDefinition, handler_id: str, schema_creator: Any) -> Any:

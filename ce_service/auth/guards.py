@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
 from ce_service.auth import service
-from ce_service.auth.models import ApiClient, User
+from ce_service.auth.models import BASE_ROLES, ApiClient, User
 from ce_service.auth.secrets import csrf_matches
 from ce_service.errors import Forbidden, Unauthorized
 
@@ -71,6 +71,37 @@ def signed_in(*roles: str) -> Guard:
                 raise Forbidden("Missing or wrong CSRF token: send the X-CSRF-Token header given at sign-in.")
         connection.state.user = user
         connection.state.session_token = token
+
+    return guard
+
+
+def reviewer(*, departments_only: bool = False) -> Guard:
+    """A guard admitting reviewers: any role a verifier kind names (roles are checked against them when
+    users are made). departments_only: region-bound reviewers (HR, health and the like), not units.
+
+    The services check the verifier kind again; this guard makes the refusal come before the body is read.
+    """
+    check = signed_in()
+
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        await check(connection, handler)
+        user: User = connection.state.user
+        if user.role in BASE_ROLES:
+            raise Forbidden("Only reviewers may do this.")
+        if departments_only and user.region_prefix is None:
+            raise Forbidden("Only departments (HR, health and the like) may do this, not units.")
+
+    return guard
+
+
+def staff() -> Guard:
+    """A guard admitting reviewers and administrators: every signed-in role but the professional's."""
+    check = signed_in()
+
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        await check(connection, handler)
+        if connection.state.user.role == "professional":
+            raise Forbidden("Professionals log their own hours; imports are for units, departments and administrators.")
 
     return guard
 

@@ -12,14 +12,14 @@ from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from ce_service.auth.guards import provide_user, signed_in
+from ce_service.auth.guards import provide_user, reviewer, signed_in
 from ce_service.auth.models import User
 from ce_service.errors import Invalid, NotFound
 from ce_service.records import service as records
 from ce_service.review import service as review
 
 OWNER = {"guards": [signed_in("professional")], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
-REVIEWER = {"guards": [signed_in()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
+REVIEWER = {"guards": [reviewer()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
 UPLOAD_CEILING = 64 * 1024 * 1024   # CE_MAX_EVIDENCE_BYTES (at most this) is the limit in force
 
 

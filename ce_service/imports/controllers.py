@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 
-from ce_service.auth.guards import provide_user, signed_in
+from ce_service.auth.guards import provide_user, staff
 from ce_service.auth.models import User
 from ce_service.errors import Invalid, NotFound
 from ce_service.imports import service
@@ -22,7 +22,7 @@ from ce_service.imports.tables import KINDS, template
 from ce_service.jobs import import_job_id
 from ce_service.logs import REQUEST_ID
 
-SIGNED_IN = {"guards": [signed_in()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
+STAFF = {"guards": [staff()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
 # The hard ceiling of an upload; CE_MAX_IMPORT_BYTES (at most this) is the limit in force.
 UPLOAD_CEILING = 64 * 1024 * 1024
 MEDIA = {"csv": "text/csv; charset=utf-8",
@@ -43,7 +43,7 @@ def _download(filename: str, content: bytes, fmt: str) -> Response[bytes]:
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"})
 
 
-@post("/api/v1/imports", **SIGNED_IN, status_code=202, request_max_body_size=UPLOAD_CEILING)
+@post("/api/v1/imports", **STAFF, status_code=202, request_max_body_size=UPLOAD_CEILING)
 async def upload(data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)], user: User,
                  db: asyncpg.Connection, state: State) -> ImportStatus:
     """Queue a CSV or XLSX file of records (units, HR) or people (HR); watch its progress at its URL."""
@@ -57,14 +57,14 @@ async def upload(data: Annotated[ImportForm, Body(media_type=RequestEncodingType
     return created
 
 
-@get("/api/v1/imports", **SIGNED_IN)
+@get("/api/v1/imports", **STAFF)
 async def imports(user: User, db: asyncpg.Connection, limit: int = Parameter(default=20),
                   offset: int = Parameter(default=0)) -> ImportPage:
     """My imports (administrators: everyone's), newest first."""
     return await service.list_imports(db, user, limit, offset)
 
 
-@get("/api/v1/imports/templates/{name:str}", **SIGNED_IN)
+@get("/api/v1/imports/templates/{name:str}", **STAFF)
 async def import_template(name: str) -> Response[bytes]:
     """The template to fill in: records.csv, records.xlsx, people.csv or people.xlsx."""
     kind, _, fmt = name.partition(".")
@@ -74,13 +74,13 @@ async def import_template(name: str) -> Response[bytes]:
     return _download(f"{label}.{fmt}", template(kind, fmt), fmt)
 
 
-@get("/api/v1/imports/{import_id:str}", **SIGNED_IN)
+@get("/api/v1/imports/{import_id:str}", **STAFF)
 async def import_status(import_id: str, user: User, db: asyncpg.Connection) -> ImportStatus:
     """Where an import stands: rows done of rows total, counts so far."""
     return await service.status(db, user, import_id)
 
 
-@get("/api/v1/imports/{import_id:str}/report", **SIGNED_IN)
+@get("/api/v1/imports/{import_id:str}/report", **STAFF)
 async def import_report(import_id: str, user: User, db: asyncpg.Connection, request: Request,
                         format: str = Parameter(default="csv"), rejected: bool = False) -> Response[bytes]:
     """Every row's result, or (rejected=true) the rejected rows with their reasons, ready to fix and upload."""

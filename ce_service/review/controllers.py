@@ -8,15 +8,17 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from ce_service.auth.guards import provide_user, signed_in
+from ce_service.auth.guards import provide_user, reviewer, signed_in
 from ce_service.auth.models import User
 from ce_service.review import service
 from ce_service.review.schemas import ApproveManyIn, ApproveManyOut, QueuePage, ReasonIn, ReviewItem
 from ce_service.wire import json_body
 
-# Which roles review is data (verifier_kinds): any signed-in user passes here, and the service
-# answers 403 to a role that works no verifier kind.
-REVIEWER = {"guards": [signed_in()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
+# Which roles review is data (verifier_kinds): any reviewer role passes here, and the service checks
+# the verifier kind the role works (scope, series) again.
+REVIEWER = {"guards": [reviewer()], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
+DEPARTMENT = {"guards": [reviewer(departments_only=True)],
+              "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
 
 
 @get("/api/v1/review/queue", **REVIEWER)
@@ -52,7 +54,7 @@ async def approve_many(data: ApproveManyIn, user: User, db: asyncpg.Connection) 
     return await service.approve_many(db, user, data.record_ids)
 
 
-@post("/api/v1/review/records/{record_id:str}/revoke", **REVIEWER, **json_body(ReasonIn), status_code=200)
+@post("/api/v1/review/records/{record_id:str}/revoke", **DEPARTMENT, **json_body(ReasonIn), status_code=200)
 async def revoke(record_id: str, data: ReasonIn, user: User, db: asyncpg.Connection) -> ReviewItem:
     """Revoke a registered record (HR and health reviewers) and note it in the integrity file."""
     return await service.revoke(db, user, record_id, data.reason)
