@@ -79,8 +79,23 @@ async def browser():
         await chromium.close()
 
 
+# What a finger must hit: every visible control, at least 44 CSS pixels tall (WCAG 2.5.5's target size).
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'button, a.button, a.row, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea,'
+    + ' label.choice, label.tick, header nav a')]
+  .filter((e) => e.offsetParent !== null)
+  .map((e) => [e.tagName + (e.id ? '#' + e.id : '') + ' ' + (e.textContent || e.name || '').trim().slice(0, 20),
+               Math.round(e.getBoundingClientRect().height)])
+  .filter(([, h]) => h < 44)"""
+
+
 async def shot(page: Page, name: str) -> None:
-    """The screen as the phone shows it (360×740 CSS pixels), and the whole page below it."""
+    """The screen as the phone shows it (360×740 CSS pixels), and the whole page below it; checks that the
+    page fits the width (no sideways scrolling) and that every control is big enough to tap."""
+    width = await page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{name}: the page is {width[0]} px wide in a {width[1]} px window"
+    if width[1] <= 400:
+        assert await page.evaluate(SMALL_TARGETS) == [], f"{name}: controls under 44 px"
     SCREENS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENS / f"{name}.png"), scale="css")
     await page.screenshot(path=str(SCREENS / f"{name}-full.png"), full_page=True, scale="css")
