@@ -175,6 +175,17 @@ MESSAGE_ZH = [
     ["^must not contain the NUL character.*$", "含有不允许的字符"],
 ]
 
+# What a refusal without field errors means, by HTTP status (the API's `detail` is English, for machines).
+STATUS_TEXT_ZH = {
+    "400": "提交的内容无法识别，请检查后重试。",
+    "403": "没有权限进行此操作，或页面已过期，请刷新页面。",
+    "404": "没有找到该记录，可能已被删除或不在您的范围内。",
+    "409": "记录状态已发生变化，请刷新页面后再试。",
+    "413": "文件或内容太大。",
+    "429": "操作太频繁，请稍后再试。",
+    "503": "服务暂时不可用，请稍后再试。",
+}
+
 # What the browser script shows (sent to the page as JSON, so these stay in this one place).
 SCRIPT_KEYS = ("outbox_title", "outbox_failed", "outbox_remove", "outbox_fix", "outbox_sign_in", "saving", "saved_offline",
                "synced", "network_error", "field_errors", "error", "withdraw_confirm", "hours_unit",
@@ -186,4 +197,5 @@ def labels() -> dict[str, dict[str, str]]:
     return {"t": ZH, "status_zh": STATUS_ZH, "verdict_zh": VERDICT_ZH, "category_zh": CATEGORY_ZH,
             "source_zh": SOURCE_ZH, "role_zh": ROLE_ZH, "action_zh": ACTION_ZH,
             "import_status_zh": IMPORT_STATUS_ZH, "next_step_zh": NEXT_STEP_ZH,
-            "script_texts": {**{k: ZH[k] for k in SCRIPT_KEYS}, "fields": FIELD_ZH, "messages": MESSAGE_ZH}}
+            "script_texts": {**{k: ZH[k] for k in SCRIPT_KEYS}, "fields": FIELD_ZH, "messages": MESSAGE_ZH,
+                             "statuses": STATUS_TEXT_ZH}}

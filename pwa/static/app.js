@@ -168,6 +168,7 @@ function describe(error) {
   if (error instanceof Refused && error.problem.errors) {
     return error.problem.errors.map((e) => `${labelOf(e.field)}：${inWords(e.message)}`).join("；");
   }
+  if (error instanceof Refused) return T.statuses[String(error.status)] || T.error;
   return error.message || T.error;
 }
 
@@ -398,7 +399,8 @@ document.addEventListener("htmx:responseError", (event) => {
   let text = T.error;
   try {
     const problem = JSON.parse(xhr.responseText);
-    text = problem.errors ? problem.errors.map((e) => `${labelOf(e.field)}：${inWords(e.message)}`).join("；") : problem.detail;
+    text = problem.errors ? problem.errors.map((e) => `${labelOf(e.field)}：${inWords(e.message)}`).join("；")
+      : (T.statuses[String(xhr.status)] || T.error);
   } catch { /* not a problem document */ }
   showFlash(text, "error");
 });

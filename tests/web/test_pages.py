@@ -49,6 +49,10 @@ async def test_sign_in_lands_on_the_home_with_year_cards(api, db, zhang):
     assert dict(years)[str(THIS_YEAR)] == "short" and "未达标" in text
     assert "default-src 'self'" in home.headers["content-security-policy"]
     assert home.headers["x-frame-options"] == "DENY"
+    # The page script says refusals in the page's words: field names, field messages, statuses.
+    texts = json.loads(re.search(r'<script type="application/json" id="texts">(.*?)</script>', text).group(1))
+    assert texts["fields"]["hours"] == "学时数" and texts["statuses"]["429"].startswith("操作太频繁")
+    assert any(re.match(p, "must be a multiple of 0.5") for p, _ in texts["messages"])
 
 
 async def test_an_exempt_year_without_a_rule_shows_on_the_home(api, db):
