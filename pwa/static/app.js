@@ -103,6 +103,12 @@ async function sendItem(item, token) {
     item.fields.evidence_ref = await uploadEvidence(item.file, token);
     await putItem(item);   // the upload is not repeated
   }
+  if (item.recordId) {   // a fix of a returned (or draft) record, made while offline
+    const edited = await jsonCall(`/api/v1/me/records/${item.recordId}`, "PATCH", token, item.fields);
+    const record = await submitRecord(edited.body, token);
+    await deleteItem(item.key);
+    return record;
+  }
   const created = await jsonCall("/api/v1/me/records", "POST", token, { ...item.fields, client_key: item.key });
   const record = await submitRecord(created.body, token);
   await deleteItem(item.key);
@@ -212,7 +218,10 @@ async function renderOutbox() {
       fix.type = "button";
       fix.className = "primary";
       fix.textContent = T.outbox_fix;
-      fix.addEventListener("click", () => { sessionStorage.setItem(FIX_KEY, item.key); location.href = "/records/new"; });
+      fix.addEventListener("click", () => {
+        sessionStorage.setItem(FIX_KEY, item.key);
+        location.href = item.recordId ? `/records/${item.recordId}/edit` : "/records/new";
+      });
       li.append(why, fix, remove);
     }
     list.append(li);
@@ -246,9 +255,10 @@ const FIX_KEY = "fix-outbox-item";
 
 async function loadItemToFix(form) {
   const key = sessionStorage.getItem(FIX_KEY);
-  if (!key || form.dataset.recordId) return;
+  if (!key) return;
   const item = (await myItems()).find((i) => i.key === key);
-  if (!item) { sessionStorage.removeItem(FIX_KEY); return; }
+  // The item belongs on this form: a new record's on the new form, a fix of a record on that record's.
+  if (!item || (item.recordId || "") !== (form.dataset.recordId || "")) { sessionStorage.removeItem(FIX_KEY); return; }
   form.dataset.fixKey = key;
   for (const name of ["course_title", "hours", "completed_on", "provider", "course_code"]) {
     if (form.elements[name] && item.fields[name] !== undefined) form.elements[name].value = item.fields[name];
@@ -338,16 +348,29 @@ async function onRecordForm(event) {
 
 async function saveEdit(recordId, fields, file) {
   const form = document.getElementById("record-form");
+  const fixing = form.dataset.fixKey ? (await myItems()).find((i) => i.key === form.dataset.fixKey) : null;
+  const forget = async () => {
+    if (!fixing) return;
+    await deleteItem(fixing.key);
+    delete form.dataset.fixKey;
+    sessionStorage.removeItem(FIX_KEY);
+  };
   try {
     const token = await csrf();
     const change = { ...fields };
-    if (file) change.evidence_ref = await uploadEvidence(file, token);
+    if (file || fixing?.file) change.evidence_ref = await uploadEvidence(file || fixing.file, token);
     const edited = await jsonCall(`/api/v1/me/records/${recordId}`, "PATCH", token, change);
     await submitRecord(edited.body, token);
+    await forget();
     sessionStorage.setItem("flash", T.synced);
     location.href = `/records/${recordId}`;
   } catch (e) {
-    showFormErrors(form, e instanceof Offline ? new Error(T.network_error) : e);
+    if (!(e instanceof Offline)) { showFormErrors(form, e); return; }
+    // No connection: the fix waits on the device like a new record, and is sent when it returns.
+    await putItem({ key: newKey(), user: USER, recordId, fields, file: file || fixing?.file || null,
+                    createdAt: fixing?.createdAt || Date.now() });
+    await forget();
+    leaveForHome(T.saved_offline);
   }
 }
 

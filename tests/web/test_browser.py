@@ -360,3 +360,34 @@ async def test_a_record_the_server_refused_from_the_outbox_is_fixed_and_sent_onc
     await expect(page.locator("#outbox")).to_be_hidden()
     assert await page.evaluate("sessionStorage.getItem('fix-outbox-item')") is None
     await phone.close()
+
+
+async def test_a_returned_record_fixed_offline_waits_on_the_device_and_is_resubmitted_once(live_server, browser, db):
+    from datetime import datetime, timezone
+
+    base = live_server
+    pid = await person(db, national_id(8), name="孙丽", periods=[(2015, "intermediate", "standard", "522601", UNIT)])
+    await user(db, "sunli", "professional", person_id=pid)
+    at = datetime(YEAR, 6, 1, tzinfo=timezone.utc)
+    rid = await record(db, pid, YEAR, "professional", 5, history=[("draft", at), ("submitted", at), ("returned", at)])
+    await db.execute("update records set status_reason = '学时数与证书不符', provider = '贵州省建设培训中心'"
+                     " where id = $1", rid)
+    phone = await browser.new_context(**PHONE)
+    page = await phone.new_page()
+    await sign_in(page, base, "sunli")
+    await page.evaluate("navigator.serviceWorker.ready")
+    await page.goto(f"{base}/records/{rid}/edit")
+    await expect(page.locator(".notice")).to_contain_text("学时数与证书不符")
+    await phone.set_offline(True)
+    await page.get_by_label("学时数").fill("6.5")
+    await page.get_by_role("button", name="保存修改并重新提交").click()
+    await page.wait_for_url(f"{base}/")
+    await expect(page.locator("#outbox")).to_contain_text("待同步")
+    assert await db.fetchval("select status from records where id = $1", rid) == "returned"
+
+    await phone.set_offline(False)
+    await eventually(lambda: _is(db.fetchval("select status from records where id = $1", rid), "submitted"))
+    assert await db.fetchval("select half_hours from records where id = $1", rid) == 13
+    assert await db.fetchval("select count(*) from records where person_id = $1", pid) == 1
+    await expect(page.locator("#outbox")).to_be_hidden(timeout=EXPECT_MS)
+    await phone.close()
