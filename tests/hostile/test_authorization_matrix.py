@@ -94,7 +94,7 @@ async def test_only_the_callers_allowed_get_past_the_door(api, db, caller):
         let_in = allowed == ANYONE or caller in allowed
         if let_in and answer.status_code in (401, 403):
             wrong.append(f"{method} {path}: {caller} refused with {answer.status_code}")
-        if not let_in and answer.status_code not in (401, 403, 404):
+        if not let_in and answer.status_code not in (401, 403):
             wrong.append(f"{method} {path}: {caller} let in ({answer.status_code})")
         assert answer.status_code < 500, (method, path, caller, answer.text[:200])
     assert not wrong, "\n".join(wrong)

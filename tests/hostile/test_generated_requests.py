@@ -49,8 +49,18 @@ SIGNED_IN = {"/api/v1/me/": "pro", "/api/v1/auth/": "pro", "/api/v1/review/": "h
 class Live:
     """A live server with one caller of each kind: bearer tokens and signed-in sessions."""
 
-    def __init__(self, base: str, tokens: dict[str, str], sessions: dict[str, dict[str, str]]) -> None:
-        self.base, self.tokens, self.sessions = base, tokens, sessions
+    def __init__(self, base: str, tokens: dict[str, str], sessions: dict[str, dict[str, str]], redis_url: str) -> None:
+        self.base, self.tokens, self.sessions, self.redis_url = base, tokens, sessions, redis_url
+
+    def forget_failed_sign_ins(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            for key in client.scan_iter("ce:login-failures:*"):
+                client.delete(key)
+        finally:
+            client.close()
 
     def headers_for(self, path: str) -> dict[str, str]:
         if path == "/api/v1/compliance/keys":
@@ -59,7 +69,10 @@ class Live:
             if path.startswith(prefix):
                 return {"Authorization": f"Bearer {self.tokens[kind]}"}
         if path == "/api/v1/auth/logout":
-            return sign_in(self.base, "pro")   # a session of its own, so logging out ends no other test's
+            # A session of its own, so logging out ends no other test's; the generated sign-ins may
+            # have used up this address's failures, so forget them first.
+            self.forget_failed_sign_ins()
+            return sign_in(self.base, "pro")
         for prefix, who in SIGNED_IN.items():
             if path.startswith(prefix):
                 return self.sessions[who]
@@ -123,7 +136,7 @@ def live(servers, tmp_path_factory):
             asyncio.run(asyncio.sleep(0.1))
         else:
             raise RuntimeError("the server did not start")
-        yield Live(base, tokens, {who: sign_in(base, who) for who in ("pro", "hr", "admin")})
+        yield Live(base, tokens, {who: sign_in(base, who) for who in ("pro", "hr", "admin")}, servers.redis_url)
     finally:
         server.terminate()
         server.wait(timeout=20)
