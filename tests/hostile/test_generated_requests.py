@@ -105,18 +105,20 @@ async def _seed(url: str) -> dict[str, str]:
         await conn.close()
 
 
+async def _admin(admin_url: str, sql: str) -> None:
+    """Run one statement (create or drop a database) on the test server."""
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(sql)
+    finally:
+        await admin.close()
+
+
 @pytest.fixture(scope="module")
 def live(servers, tmp_path_factory):
+    """A module's own database and server: the generated requests of every operation share them."""
     name = f"ce_fuzz_{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        admin = await asyncpg.connect(servers.admin_url)
-        try:
-            await admin.execute(f"create database {name} template {servers.template}")
-        finally:
-            await admin.close()
-
-    asyncio.run(create())
+    asyncio.run(_admin(servers.admin_url, f"create database {name} template {servers.template}"))
     url = database_url_for(servers.admin_url, name)
     tokens = asyncio.run(_seed(url))
     port = free_port()
@@ -140,15 +142,7 @@ def live(servers, tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=20)
-
-        async def drop() -> None:
-            admin = await asyncpg.connect(servers.admin_url)
-            try:
-                await admin.execute(f"drop database if exists {name} with (force)")
-            finally:
-                await admin.close()
-
-        asyncio.run(drop())
+        asyncio.run(_admin(servers.admin_url, f"drop database if exists {name} with (force)"))
 
 
 @SCHEMA.parametrize()
