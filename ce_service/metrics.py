@@ -29,6 +29,8 @@ HTTP_REQUESTS = Counter("ce_http_requests", "HTTP requests answered, by route an
                         ["method", "route", "status"])
 HTTP_SECONDS = Histogram("ce_http_request_duration_seconds", "Time to answer, by route", ["method", "route"],
                          buckets=(.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
+RATE_LIMITED = Counter("ce_client_rate_limited", "Machine-client requests refused for their rate, by client id",
+                       ["client"])
 JOB_COUNTS_KEY = "ce:metrics:jobs"           # hash "job:outcome" -> count, shared by every worker
 RECORDS_BY_STATUS_SECONDS = 60               # a count over all records is not cheap: at most once a minute
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -8,6 +8,7 @@ import time
 import redis.exceptions
 
 from ce_service.errors import TooManyRequests
+from ce_service.metrics import RATE_LIMITED
 
 log = logging.getLogger("ce_service.auth")
 
@@ -56,7 +57,7 @@ class ClientRateLimiter:
             self._left[client_id] -= 1
             return
         if self._exhausted.get(client_id) == second:
-            self._refuse(limit)   # no need to ask Redis again this second
+            self._refuse(client_id, limit)   # no need to ask Redis again this second
         if now < self._redis_away_until:
             self._count_locally(client_id, limit)
             return
@@ -76,19 +77,21 @@ class ClientRateLimiter:
         granted = min(block, limit - (taken - block))
         if granted <= 0:
             self._exhausted[client_id] = second
-            self._refuse(limit)
+            self._refuse(client_id, limit)
         # Several requests may have fetched blocks at once: add, never overwrite; and a block that
         # came back after the second turned is not carried into the next one.
         if self._second.get(client_id) == second:
             self._left[client_id] += granted - 1
 
     def _count_locally(self, client_id: int, limit: int) -> None:
+        """Count a request in this process alone (while Redis is away)."""
         self._local[client_id] += 1
         if self._local[client_id] > limit:
-            self._refuse(limit)
+            self._refuse(client_id, limit)
 
     @staticmethod
-    def _refuse(limit: int) -> None:
+    def _refuse(client_id: int, limit: int) -> None:
+        RATE_LIMITED.labels(str(client_id)).inc()
         # Windows are whole seconds and Retry-After counts whole seconds: the next one is at most 1 s away.
         raise TooManyRequests(f"This client may send at most {limit} requests per second; slow down.",
                               headers={"Retry-After": "1"})

@@ -32,6 +32,11 @@ async def test_a_client_past_its_limit_gets_429_with_retry_after(api, db):
     assert refused.headers["retry-after"] == "1"
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert "5 requests per second" in refused.json()["detail"]
+    # Counted for /metrics (read from the registry: a scrape here would fill its per-minute record counts).
+    from prometheus_client import REGISTRY
+
+    client_id = await db.fetchval("select id from api_clients")
+    assert REGISTRY.get_sample_value("ce_client_rate_limited_total", {"client": str(client_id)}) >= 2
     await asyncio.sleep(1.05)
     again = await api.get(f"/api/v1/compliance/{national_id(1)}?from_year=2021&to_year=2022", headers=headers)
     assert again.status_code == 200
