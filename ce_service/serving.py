@@ -20,6 +20,7 @@ from typing import Any
 import uvicorn
 
 from ce_service.logs import setup_logging
+from ce_service.settings import DEFAULT_TRUSTED_PROXIES
 
 log = logging.getLogger("ce_service.serving")
 
@@ -58,7 +59,7 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
 
 
 def serve(host: str, port: int, workers: int, log_level: str, log_format: str,
-          trusted_proxies: str = "127.0.0.1,::1") -> None:
+          trusted_proxies: str = DEFAULT_TRUSTED_PROXIES) -> None:
     """Serve until SIGINT or SIGTERM; with several workers, restart any that dies."""
     options = {"log_level": log_level, "log_format": log_format, "trusted_proxies": trusted_proxies}
     if workers == 1:

@@ -13,6 +13,8 @@ MIGRATIONS_DIR = ROOT / "migrations"
 PWA_DIR = ROOT / "pwa"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# A proxy on this host only (nginx beside the service).
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
 
 
 class SettingsError(ValueError):
@@ -39,7 +41,7 @@ class Settings:
     client_rate_limit: int = 1000
     host: str = "127.0.0.1"
     # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the real client.
-    trusted_proxies: str = "127.0.0.1,::1"
+    trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
     port: int = 8000
     log_level: str = "INFO"
     # json (one object per line, for log collectors) or text (for people at a terminal).
@@ -165,7 +167,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         client_cache_seconds=_int(env, "CE_CLIENT_CACHE_SECONDS", 30, 0, 3600),
         client_rate_limit=_int(env, "CE_CLIENT_RATE_LIMIT", 1000, 1, 1_000_000),
         host=env.get("CE_HOST", "127.0.0.1").strip(),
-        trusted_proxies=_proxies(env.get("CE_TRUSTED_PROXIES", "").strip() or "127.0.0.1,::1"),
+        trusted_proxies=_proxies(env.get("CE_TRUSTED_PROXIES", "").strip() or DEFAULT_TRUSTED_PROXIES),
         port=_int(env, "CE_PORT", 8000, 1, 65535),
         log_level=log_level,
         log_format=log_format,

@@ -75,35 +75,39 @@ def signed_in(*roles: str) -> Guard:
     return guard
 
 
+def _signed_in_and(refusal: Callable[[User], str | None]) -> Guard:
+    """A guard admitting signed-in users for whom `refusal` gives no reason to refuse (403 with it)."""
+    check = signed_in()
+
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        await check(connection, handler)
+        if reason := refusal(connection.state.user):
+            raise Forbidden(reason)
+
+    return guard
+
+
 def reviewer(*, departments_only: bool = False) -> Guard:
     """A guard admitting reviewers: any role a verifier kind names (roles are checked against them when
     users are made). departments_only: region-bound reviewers (HR, health and the like), not units.
 
     The services check the verifier kind again; this guard makes the refusal come before the body is read.
     """
-    check = signed_in()
 
-    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-        await check(connection, handler)
-        user: User = connection.state.user
+    def refusal(user: User) -> str | None:
         if user.role in BASE_ROLES:
-            raise Forbidden("Only reviewers may do this.")
+            return "Only reviewers may do this."
         if departments_only and user.region_prefix is None:
-            raise Forbidden("Only departments (HR, health and the like) may do this, not units.")
+            return "Only departments (HR, health and the like) may do this, not units."
+        return None
 
-    return guard
+    return _signed_in_and(refusal)
 
 
 def staff() -> Guard:
     """A guard admitting reviewers and administrators: every signed-in role but the professional's."""
-    check = signed_in()
-
-    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-        await check(connection, handler)
-        if connection.state.user.role == "professional":
-            raise Forbidden("Professionals log their own hours; imports are for units, departments and administrators.")
-
-    return guard
+    return _signed_in_and(lambda user: "Professionals log their own hours; imports are for units, departments and"
+                          " administrators." if user.role == "professional" else None)
 
 
 def provide_client(request: Request) -> ApiClient:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 import redis.exceptions
 
@@ -23,6 +24,16 @@ def block_size(limit: int) -> int:
     return max(1, min(MAX_BLOCK, limit // 20))
 
 
+@dataclass
+class _Window:
+    """One client's second, as this process sees it."""
+
+    second: int
+    left: int = 0             # permits taken from Redis and not used yet
+    local: int = 0            # requests counted here alone while Redis is away
+    exhausted: bool = False   # Redis said the second is used up: refuse without asking again
+
+
 class ClientRateLimiter:
     """Per client and second: at most its limit of requests, whatever the number of API processes.
 
@@ -34,10 +45,7 @@ class ClientRateLimiter:
     def __init__(self, redis, default_limit: int) -> None:
         self.redis = redis
         self.default_limit = default_limit
-        self._second: dict[int, int] = {}      # client id -> the second its counts are for
-        self._left: dict[int, int] = {}        # client id -> permits still held for that second
-        self._local: dict[int, int] = {}       # client id -> requests counted here while Redis is away
-        self._exhausted: dict[int, int] = {}   # client id -> a second known to be used up everywhere
+        self._windows: dict[int, _Window] = {}   # client id -> its current second
         self._redis_away_until = 0.0
 
     def limit_for(self, client_limit: int | None) -> int:
@@ -49,17 +57,16 @@ class ClientRateLimiter:
         limit = self.limit_for(client_limit)
         now = time.time()
         second = int(now)
-        if self._second.get(client_id) != second:
-            self._second[client_id] = second
-            self._left[client_id] = 0
-            self._local[client_id] = 0
-        if self._left[client_id] > 0:
-            self._left[client_id] -= 1
+        window = self._windows.get(client_id)
+        if window is None or window.second != second:
+            window = self._windows[client_id] = _Window(second)
+        if window.left > 0:
+            window.left -= 1
             return
-        if self._exhausted.get(client_id) == second:
-            self._refuse(client_id, limit)   # no need to ask Redis again this second
+        if window.exhausted:
+            self._refuse(client_id, limit)
         if now < self._redis_away_until:
-            self._count_locally(client_id, limit)
+            self._count_locally(window, client_id, limit)
             return
         block = block_size(limit)
         key = f"ce:rate:{client_id}:{second}"
@@ -72,21 +79,20 @@ class ClientRateLimiter:
             # Unreachable, out of memory, read-only during a failover: count here, try again in a second.
             log.warning("rate limit counted in this process only for 1 s: Redis %s", exc.__class__.__name__)
             self._redis_away_until = time.time() + 1
-            self._count_locally(client_id, limit)
+            self._count_locally(window, client_id, limit)
             return
         granted = min(block, limit - (taken - block))
         if granted <= 0:
-            self._exhausted[client_id] = second
+            window.exhausted = True
             self._refuse(client_id, limit)
-        # Several requests may have fetched blocks at once: add, never overwrite; and a block that
-        # came back after the second turned is not carried into the next one.
-        if self._second.get(client_id) == second:
-            self._left[client_id] += granted - 1
+        # Several requests may have fetched blocks at once: each adds what it got. A block that came
+        # back after the second turned stays with its own (old) window and is not carried on.
+        window.left += granted - 1
 
-    def _count_locally(self, client_id: int, limit: int) -> None:
+    def _count_locally(self, window: _Window, client_id: int, limit: int) -> None:
         """Count a request in this process alone (while Redis is away)."""
-        self._local[client_id] += 1
-        if self._local[client_id] > limit:
+        window.local += 1
+        if window.local > limit:
             self._refuse(client_id, limit)
 
     @staticmethod

@@ -20,8 +20,8 @@ async def create_client(conn: asyncpg.Connection, name: str, kind: str, regions:
                         requests_per_second: int | None = None) -> tuple[int, str]:
     """Store a new API client and return its id and its token (shown once, never stored)."""
     errors = []
-    if requests_per_second is not None and requests_per_second < 1:
-        errors.append(FieldError("requests_per_second", "must be at least 1 (or absent for the service default)"))
+    if message := _rate_error(requests_per_second):
+        errors.append(FieldError("requests_per_second", message))
     if not name.strip():
         errors.append(FieldError("name", "must not be empty"))
     if kind not in CLIENT_KINDS:
@@ -51,10 +51,17 @@ async def client_for_token(conn: asyncpg.Connection, token: str) -> ApiClient | 
     return ApiClient(row["id"], row["name"], row["kind"], list(row["regions"]), row["requests_per_second"]) if row else None
 
 
+def _rate_error(requests_per_second: int | None) -> str | None:
+    """Why a client's own limit is not acceptable, if it is not."""
+    if requests_per_second is not None and requests_per_second < 1:
+        return "must be at least 1 (or absent for the service default)"
+    return None
+
+
 async def set_rate(conn: asyncpg.Connection, client_id: int, requests_per_second: int | None) -> None:
     """Give a client its own requests-per-second limit (None: back to the service default)."""
-    if requests_per_second is not None and requests_per_second < 1:
-        raise Invalid.field("requests_per_second", "must be at least 1 (or absent for the service default)")
+    if message := _rate_error(requests_per_second):
+        raise Invalid.field("requests_per_second", message)
     if await conn.execute(q.SET_CLIENT_RATE, client_id, requests_per_second) == "UPDATE 0":
         raise Invalid.field("id", f"no active client with id {client_id}")
 

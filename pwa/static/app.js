@@ -261,6 +261,18 @@ function showFormErrors(form, error) {
 // The outbox item being fixed on the form: it stays in the outbox until its corrected copy is kept.
 const FIX_KEY = "fix-outbox-item";
 
+// The outbox item the form is fixing, if any; and forgetting it once its corrected copy is kept.
+async function itemBeingFixed(form) {
+  return form.dataset.fixKey ? (await myItems()).find((i) => i.key === form.dataset.fixKey) : null;
+}
+
+async function forgetFixed(form, fixing) {
+  if (!fixing) return;
+  await deleteItem(fixing.key);
+  delete form.dataset.fixKey;
+  sessionStorage.removeItem(FIX_KEY);
+}
+
 async function loadItemToFix(form) {
   const key = sessionStorage.getItem(FIX_KEY);
   if (!key) return;
@@ -326,16 +338,12 @@ async function onRecordForm(event) {
       await saveEdit(form.dataset.recordId, fields, file);
       return;
     }
-    const fixing = form.dataset.fixKey ? (await myItems()).find((i) => i.key === form.dataset.fixKey) : null;
+    const fixing = await itemBeingFixed(form);
     // A fixed item gets a new key: the server may hold a draft under the old one, made before it refused.
     const item = { key: newKey(), user: USER, fields, file: file || fixing?.file || null,
                    createdAt: fixing?.createdAt || Date.now() };
     await putItem(item);   // kept on the device before anything is sent
-    if (fixing) {
-      await deleteItem(fixing.key);
-      delete form.dataset.fixKey;
-      sessionStorage.removeItem(FIX_KEY);
-    }
+    await forgetFixed(form, fixing);
     if (!navigator.onLine) { leaveForHome(T.saved_offline); return; }
     try {
       const record = await sendItem(item, await csrf());
@@ -364,20 +372,14 @@ async function onRecordForm(event) {
 
 async function saveEdit(recordId, fields, file) {
   const form = document.getElementById("record-form");
-  const fixing = form.dataset.fixKey ? (await myItems()).find((i) => i.key === form.dataset.fixKey) : null;
-  const forget = async () => {
-    if (!fixing) return;
-    await deleteItem(fixing.key);
-    delete form.dataset.fixKey;
-    sessionStorage.removeItem(FIX_KEY);
-  };
+  const fixing = await itemBeingFixed(form);
   try {
     const token = await csrf();
     const change = { ...fields };
     if (file || fixing?.file) change.evidence_ref = await uploadEvidence(file || fixing.file, token);
     const edited = await jsonCall(`/api/v1/me/records/${recordId}`, "PATCH", token, change);
     await submitRecord(edited.body, token);
-    await forget();
+    await forgetFixed(form, fixing);
     sessionStorage.setItem("flash", T.synced);
     location.href = `/records/${recordId}`;
   } catch (e) {
@@ -385,7 +387,7 @@ async function saveEdit(recordId, fields, file) {
     // No connection: the fix waits on the device like a new record, and is sent when it returns.
     await putItem({ key: newKey(), user: USER, recordId, fields, file: file || fixing?.file || null,
                     createdAt: fixing?.createdAt || Date.now() });
-    await forget();
+    await forgetFixed(form, fixing);
     leaveForHome(T.saved_offline);
   }
 }

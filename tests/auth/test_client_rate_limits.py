@@ -54,48 +54,48 @@ async def test_clients_are_counted_apart(api, db):
     assert (await api.get(url, headers={"Authorization": f"Bearer {calm}"})).status_code == 200
 
 
-async def test_the_limit_holds_across_processes(servers):
-    """Two limiters (two API processes) on one Redis admit the limit in all, never more."""
-    redis = Redis.from_url(servers.redis_url)
-    await redis.flushdb()
-    first, second = ClientRateLimiter(redis, 1000), ClientRateLimiter(redis, 1000)
-    limit = 200
-    admitted = 0
-    await _fresh_second()
-    for i in range(400):
+@pytest.fixture
+async def redis(servers):
+    """The test Redis, emptied."""
+    client = Redis.from_url(servers.redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+async def admitted(limiters: list[ClientRateLimiter], client_id: int, limit: int, tries: int) -> int:
+    """How many of `tries` requests, spread over the limiters in turn, were let in."""
+    count = 0
+    for i in range(tries):
         try:
-            await (first if i % 2 else second).admit(42, limit)
-            admitted += 1
+            await limiters[i % len(limiters)].admit(client_id, limit)
+            count += 1
         except TooManyRequests:
             pass
-    await redis.aclose()
+    return count
+
+
+async def test_the_limit_holds_across_processes(redis):
+    """Two limiters (two API processes) on one Redis admit the limit in all, never more."""
+    limit = 200
+    await _fresh_second()
+    admitted_in_all = await admitted([ClientRateLimiter(redis, 1000), ClientRateLimiter(redis, 1000)], 42, limit, 400)
     # At most the limit; permits one process took but did not use lapse, at most a block per process.
-    assert limit - 2 * block_size(limit) <= admitted <= limit
+    assert limit - 2 * block_size(limit) <= admitted_in_all <= limit
 
 
-async def test_concurrent_requests_lose_no_permits(servers):
+async def test_concurrent_requests_lose_no_permits(redis):
     """Many requests of one client at once each fetch a block; what they fetched is all used, not dropped."""
-    redis = Redis.from_url(servers.redis_url)
-    await redis.flushdb()
     limiter = ClientRateLimiter(redis, 1000)
     limit = 1000
     await _fresh_second()
     outcomes = await asyncio.gather(*(limiter.admit(5, limit) for _ in range(40)), return_exceptions=True)
-    admitted = sum(1 for o in outcomes if o is None)
-    for _ in range(limit):
-        try:
-            await limiter.admit(5, limit)
-            admitted += 1
-        except TooManyRequests:
-            break
-    await redis.aclose()
-    assert admitted == limit
+    at_once = sum(1 for o in outcomes if o is None)
+    assert at_once + await admitted([limiter], 5, limit, limit) == limit
 
 
-async def test_redis_refusing_writes_is_counted_locally(servers):
+async def test_redis_refusing_writes_is_counted_locally(redis):
     """Out of memory (or read-only in a failover): answers go on, counted in this process."""
-    redis = Redis.from_url(servers.redis_url)
-    await redis.flushdb()
     await redis.config_set("maxmemory", "1")
     try:
         limiter = ClientRateLimiter(redis, 1000)
@@ -106,19 +106,15 @@ async def test_redis_refusing_writes_is_counted_locally(servers):
             await limiter.admit(11, 3)
     finally:
         await redis.config_set("maxmemory", "0")
-        await redis.aclose()
 
 
-async def test_the_default_limit_applies_to_clients_without_their_own(servers):
-    redis = Redis.from_url(servers.redis_url)
-    await redis.flushdb()
+async def test_the_default_limit_applies_to_clients_without_their_own(redis):
     limiter = ClientRateLimiter(redis, 3)
     await _fresh_second()
     for _ in range(3):
         await limiter.admit(7, None)
     with pytest.raises(TooManyRequests):
         await limiter.admit(7, None)
-    await redis.aclose()
 
 
 async def test_without_redis_each_process_counts_alone():
