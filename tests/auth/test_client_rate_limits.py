@@ -75,6 +75,15 @@ async def admitted(limiters: list[ClientRateLimiter], client_id: int, limit: int
     return count
 
 
+async def admits_exactly(limiter: ClientRateLimiter, client_id: int, limit: int | None, count: int) -> None:
+    """In a fresh second, `count` requests get in and the next is refused."""
+    await _fresh_second()
+    for _ in range(count):
+        await limiter.admit(client_id, limit)
+    with pytest.raises(TooManyRequests):
+        await limiter.admit(client_id, limit)
+
+
 async def test_the_limit_holds_across_processes(redis):
     """Two limiters (two API processes) on one Redis admit the limit in all, never more."""
     limit = 200
@@ -99,33 +108,21 @@ async def test_redis_refusing_writes_is_counted_locally(redis):
     await redis.config_set("maxmemory", "1")
     try:
         limiter = ClientRateLimiter(redis, 1000)
-        await _fresh_second()
-        for _ in range(3):
-            await limiter.admit(11, 3)
-        with pytest.raises(TooManyRequests):
-            await limiter.admit(11, 3)
+        await admits_exactly(limiter, 11, 3, 3)
     finally:
         await redis.config_set("maxmemory", "0")
 
 
 async def test_the_default_limit_applies_to_clients_without_their_own(redis):
     limiter = ClientRateLimiter(redis, 3)
-    await _fresh_second()
-    for _ in range(3):
-        await limiter.admit(7, None)
-    with pytest.raises(TooManyRequests):
-        await limiter.admit(7, None)
+    await admits_exactly(limiter, 7, None, 3)
 
 
 async def test_without_redis_each_process_counts_alone():
     """Redis away: answers go on, each process holding the client to the limit by itself."""
     redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     limiter = ClientRateLimiter(redis, 1000)
-    await _fresh_second()
-    for _ in range(4):
-        await limiter.admit(9, 4)
-    with pytest.raises(TooManyRequests):
-        await limiter.admit(9, 4)
+    await admits_exactly(limiter, 9, 4, 4)
     await redis.aclose()
 
 
