@@ -17,10 +17,14 @@ GUIZHOU = (SHIPPED_DIR / "guizhou.toml").read_text(encoding="utf-8")
 
 async def test_shipped_sets_are_in_force(db):
     book = await rule_book(db)
-    assert book.versions == {"guizhou": 1, "hubei": 1}
+    assert book.versions == {"guizhou": 1, "hubei": 1, "national": 1}
     assert book.rule_for("522601", 2019).name == "GZ-2019-AND-EARLIER"
     assert book.rule_for("420106", 2024).name == "HB-2016-ON"
-    assert book.rule_for("110105", 2024) is None
+    # Beijing and Yunnan set no rule of their own: the national floor covers them from 2016.
+    assert book.rule_for("110105", 2024).name == "CN-2016-ON"
+    assert book.rule_for("532930", 2016).name == "CN-2016-ON"
+    assert book.rule_for("532930", 2015) is None
+    assert book.bar_years("520000", 2024) == 3 and book.bar_years("530000", 2024) == 3
 
 
 async def test_a_changed_file_becomes_a_new_version_and_a_same_file_does_not(db):

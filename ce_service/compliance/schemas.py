@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -37,20 +37,45 @@ class ExemptionOut(msgspec.Struct):
 
 
 class NotCountedOut(msgspec.Struct):
-    """Hours that do not count under the year's rule, and why: registered ones by category, and pending ones."""
+    """Hours that do not count under the year's rule, for one reason: registered ones by category, and pending ones."""
 
+    reason: str   # not_recognised | repeated_course | test_credit
+    detail: str
     public: Number
     professional: Number
     total: Number
     pending: Number
-    reason: str
+
+
+class IntegrityOut(msgspec.Struct):
+    """The person's integrity file as the answer sees it: how many entries, and until when declaring is barred."""
+
+    entries: int
+    barred_until: str | None  # the last barred day, YYYY-MM-DD; None: not barred at `as_of`
+
+
+# What each year's status means, for the OpenAPI document (and so /schema) and the README.
+STATUS_MEANING = {
+    "met": ("the registered hours that count meet the rule", "达标"),
+    "short": ("a past year whose counted registered hours fall short of the rule", "未达标"),
+    "in_progress": ("the year was still running at as_of and is not met yet", "年度进行中"),
+    "exempt": ("hours are not required in this year (e.g. green channel); see exemption", "免修"),
+    "not_applicable": ("a year before the person's first period in the registry", "不适用"),
+    "no_rule": ("no rule of the declaring region (nor the national floor) covers this year; never counts as met",
+                "无适用规则"),
+}
+Status = Annotated[
+    Literal["met", "short", "in_progress", "exempt", "not_applicable", "no_rule"],
+    msgspec.Meta(description="; ".join(f"{k} ({zh}): {en}" for k, (en, zh) in STATUS_MEANING.items())
+                 + ". compliant is true when every year is met, exempt or not_applicable."),
+]
 
 
 class YearOut(msgspec.Struct, omit_defaults=True):
     """The verdict of one year."""
 
     year: int
-    status: str
+    status: Status
     rule: str | None
     level: str | None
     workplace: str | None
@@ -62,7 +87,7 @@ class YearOut(msgspec.Struct, omit_defaults=True):
     region: str | None = None
     rule_set: str | None = None
     exemption: ExemptionOut | None = None
-    not_counted: NotCountedOut | None = None
+    not_counted: list[NotCountedOut] = msgspec.field(default_factory=list)
 
 
 class PersonRef(msgspec.Struct):
@@ -89,18 +114,21 @@ class Answer(msgspec.Struct, omit_defaults=True):
     to_year: int
     as_of: str
     answered_at: str
+    declaring_region: str | None
     compliant: bool
     years: list[YearOut]
+    integrity: IntegrityOut
     receipt: Receipt | None = None
 
 
 class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Up to 1,000 people, one range of years, one instant."""
+    """Up to 1,000 people, one range of years, one instant, one declaring region."""
 
     national_ids: list[Annotated[str, msgspec.Meta(max_length=64)]]
     from_year: Year
     to_year: Year
     as_of: str | None = None
+    region: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 
 
 class BatchError(msgspec.Struct):

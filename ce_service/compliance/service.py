@@ -19,6 +19,7 @@ from ce_service.compliance.schemas import (
     BatchError,
     ExemptionOut,
     HoursOut,
+    IntegrityOut,
     KeysOut,
     NotCountedOut,
     PersonRef,
@@ -29,15 +30,28 @@ from ce_service.compliance.schemas import (
 )
 from ce_service.errors import FieldError, Invalid, NotFound, TooLarge, problem_of
 from ce_service.hours import to_hours
-from ce_service.identity import mask_national_id, national_id_error
-from ce_service.rules.evaluate import Exemption, Hours, Period, RecordFacts, YearVerdict, evaluate
+from ce_service.identity import mask_national_id, national_id_error, region_error
+from ce_service.rules.evaluate import (
+    NOT_RECOGNISED,
+    REPEATED_COURSE,
+    TEST_CREDIT,
+    Exemption,
+    Hours,
+    Period,
+    RecordFacts,
+    YearVerdict,
+    barred_until,
+    evaluate,
+)
 from ce_service.rules.model import RuleBook
 
 # Rows of the JSON columns, decoded without building intermediate dicts.
 _periods = msgspec.json.Decoder(list[tuple[int, str, str, str]])
 _exemptions = msgspec.json.Decoder(list[tuple[int, int, str, str, datetime]])
-_records_now = msgspec.json.Decoder(list[tuple[int, str, int, str | None, str]])
-_records_as_of = msgspec.json.Decoder(list[tuple[int, str, int, str | None, list[tuple[datetime, str]] | None]])
+_integrity = msgspec.json.Decoder(list[tuple[date, bool, datetime]])
+_records_now = msgspec.json.Decoder(list[tuple[int, str, int, str | None, str, str, str | None, date | None, int]])
+_records_as_of = msgspec.json.Decoder(list[tuple[int, str, int, str | None, list[tuple[datetime, str]] | None,
+                                                 str, str | None, date]])
 
 # The current status holds for any instant from now on; this stands for "since before the question".
 _SINCE_ALWAYS = datetime.min.replace(tzinfo=timezone.utc)
@@ -54,7 +68,11 @@ def not_in_registry() -> NotFound:
     """The 404 for a well-formed ID number nobody registered."""
     return NotFound("No person with this ID number in the registry.")
 
-NOT_RECOGNISED = "earned in a region whose hours this rule does not recognise"
+NOT_COUNTED_DETAIL = {
+    NOT_RECOGNISED: "earned in a region whose hours the declaring region's rule does not recognise",
+    REPEATED_COURSE: "a course already counted for this person: each course of a platform or provider counts once",
+    TEST_CREDIT: "the platform reported more hours than the rule credits for passing its test",
+}
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
@@ -100,11 +118,9 @@ def _hours(h: Hours) -> HoursOut:
 
 
 def _year_out(v: YearVerdict) -> YearOut:
-    not_counted = None
-    if v.unrecognised.total or v.unrecognised_pending.total:
-        u = v.unrecognised
-        not_counted = NotCountedOut(to_hours(u.public), to_hours(u.professional), to_hours(u.total),
-                                    to_hours(v.unrecognised_pending.total), NOT_RECOGNISED)
+    not_counted = [NotCountedOut(n.reason, NOT_COUNTED_DETAIL[n.reason], to_hours(n.registered.public),
+                                 to_hours(n.registered.professional), to_hours(n.registered.total),
+                                 to_hours(n.pending.total)) for n in v.not_counted]
     return YearOut(
         year=v.year, status=v.status, rule=v.rule.name if v.rule else None, level=v.level, workplace=v.workplace,
         required_hours=to_hours(v.required), required_professional_hours=to_hours(v.required_professional),
@@ -120,21 +136,51 @@ def _rfc3339(instant: datetime) -> str:
     return instant.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _periods_of(row: asyncpg.Record) -> list[Period]:
+    return [Period(*p) for p in _periods.decode(row["periods"])]
+
+
 def _verdicts(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, as_of: datetime | None,
-              now: datetime) -> list[YearVerdict]:
-    periods = [Period(*p) for p in _periods.decode(row["periods"])]
+              now: datetime, declaring_region: str | None) -> list[YearVerdict]:
     exemptions = [Exemption(*e) for e in _exemptions.decode(row["exemptions"])]
     if as_of is None:
-        records = [RecordFacts(y, c, h, r, ((_SINCE_ALWAYS, s),)) for y, c, h, r, s in _records_now.decode(row["records"])]
+        records = [RecordFacts(y, c, h, r, ((_SINCE_ALWAYS, s),), src, key, on, n)
+                   for y, c, h, r, s, src, key, on, n in _records_now.decode(row["records"])]
     else:
-        records = [RecordFacts(y, c, h, r, tuple(history or ())) for y, c, h, r, history in _records_as_of.decode(row["records"])]
-    return evaluate(periods, records, exemptions, book, from_year, to_year, as_of or now)
+        records = [RecordFacts(y, c, h, r, tuple(history or ()), src, key, on)
+                   for y, c, h, r, history, src, key, on in _records_as_of.decode(row["records"])]
+    return evaluate(_periods_of(row), records, exemptions, book, from_year, to_year, as_of or now, declaring_region)
+
+
+def _latest_region(row: asyncpg.Record) -> str | None:
+    periods = _periods.decode(row["periods"])
+    return periods[-1][3] if periods else None
+
+
+def declaring_region_of(client: ApiClient | None, asked: str | None, row: asyncpg.Record) -> str | None:
+    """The region whose rules judge the person: as asked, else the client's one province, else the latest period's."""
+    if asked is not None:
+        return asked
+    if client is not None and client.regions and len({p[:2] for p in client.regions}) == 1:
+        # A client limited to one province declares there: its one scope, or the province of several.
+        return client.regions[0].ljust(6, "0") if len(client.regions) == 1 else client.regions[0][:2] + "0000"
+    return _latest_region(row)
+
+
+def check_region(region: str | None) -> str | None:
+    """The declaring region asked for, checked (422 when it is not a 6-digit division code)."""
+    if region is None:
+        return None
+    region = region.strip()
+    if message := region_error(region):
+        raise Invalid.field("region", message)
+    return region
 
 
 async def year_verdict(conn: asyncpg.Connection, book: RuleBook, national_id: str, year: int) -> YearVerdict | None:
     """Today's verdict for one person and year (None: no such person); what the registration form shows."""
     row = (await _rows(conn, [national_id], year, year, None)).get(national_id)
-    return _verdicts(row, book, year, year, None, clock.now())[0] if row else None
+    return _verdicts(row, book, year, year, None, clock.now(), _latest_region(row))[0] if row else None
 
 
 async def own_years(conn: asyncpg.Connection, book: RuleBook, person_id: int, from_year: int,
@@ -144,16 +190,24 @@ async def own_years(conn: asyncpg.Connection, book: RuleBook, person_id: int, fr
     row = (await _rows(conn, [national_id], from_year, to_year, None)).get(national_id) if national_id else None
     if row is None:
         raise NotFound("No such person.")
-    return _verdicts(row, book, from_year, to_year, None, clock.now())
+    return _verdicts(row, book, from_year, to_year, None, clock.now(), _latest_region(row))
 
 
-def _answer(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int, as_of: datetime | None,
-            now: datetime, signer: Signer) -> Answer:
-    verdicts = _verdicts(row, book, from_year, to_year, as_of, now)
+COMPLIANT = frozenset({"met", "exempt", "not_applicable"})
+
+
+def _answer(row: asyncpg.Record, client: ApiClient, book: RuleBook, from_year: int, to_year: int,
+            as_of: datetime | None, now: datetime, signer: Signer, region: str | None) -> Answer:
+    declaring = declaring_region_of(client, region, row)
+    verdicts = _verdicts(row, book, from_year, to_year, as_of, now, declaring)
+    entries = [e for e in _integrity.decode(row["integrity"]) if e[2] <= (as_of or now)]
+    barred = barred_until(entries, book, declaring, as_of or now)
     answer = Answer(
         person=PersonRef(mask_national_id(row["national_id"]), row["name"], row["series"]),
         from_year=from_year, to_year=to_year, as_of=_rfc3339(as_of or now), answered_at=_rfc3339(now),
-        compliant=all(v.status in ("met", "exempt") for v in verdicts), years=[_year_out(v) for v in verdicts],
+        declaring_region=declaring, compliant=all(v.status in COMPLIANT for v in verdicts),
+        years=[_year_out(v) for v in verdicts],
+        integrity=IntegrityOut(len(entries), barred.isoformat() if barred else None),
     )
     answer.receipt = Receipt(**signer.receipt(answer))
     return answer
@@ -171,28 +225,26 @@ async def _rows(conn: asyncpg.Connection, national_ids: list[str], from_year: in
 
 def _in_scope(client: ApiClient, row: asyncpg.Record) -> bool:
     """A client limited to regions sees only people whose latest period is in one of them."""
-    if not client.regions:
-        return True
-    periods = _periods.decode(row["periods"])
-    return client.covers(periods[-1][3] if periods else None)
+    return not client.regions or client.covers(_latest_region(row))
 
 
 async def answer_one(conn: asyncpg.Connection, client: ApiClient, book: RuleBook, signer: Signer, national_id: str,
-                     from_year: int, to_year: int, as_of: str | None) -> Answer:
-    """The answer for one person (422 bad ID or years, 404 not in the registry)."""
+                     from_year: int, to_year: int, as_of: str | None, region: str | None = None) -> Answer:
+    """The answer for one person (422 bad ID, years or region, 404 not in the registry)."""
     now = clock.now()
     if message := national_id_error(national_id, today=clock.today()):
         raise Invalid.field("national_id", message)
     instant = check_question(from_year, to_year, as_of, now)
+    region = check_region(region)
     row = (await _rows(conn, [national_id], from_year, to_year, instant)).get(national_id)
     if row is None or not _in_scope(client, row):
         raise not_in_registry()
-    return _answer(row, book, from_year, to_year, instant, now, signer)
+    return _answer(row, client, book, from_year, to_year, instant, now, signer, region)
 
 
 async def answer_many(conn: asyncpg.Connection, client: ApiClient, book: RuleBook, signer: Signer,
                       national_ids: list[str], from_year: int, to_year: int, as_of: str | None,
-                      ) -> list[Answer | BatchError]:
+                      region: str | None = None) -> list[Answer | BatchError]:
     """One result per ID asked, in order, from one query for all of them."""
     if len(national_ids) > MAX_BATCH:
         raise TooLarge(f"At most {MAX_BATCH} ID numbers per batch; this one has {len(national_ids)}.")
@@ -200,6 +252,7 @@ async def answer_many(conn: asyncpg.Connection, client: ApiClient, book: RuleBoo
         raise Invalid.field("national_ids", "must list at least one ID number")
     now = clock.now()
     instant = check_question(from_year, to_year, as_of, now)
+    region = check_region(region)
     today: date = clock.today()
     errors = {n: national_id_error(n, today=today) for n in set(national_ids)}
     valid = sorted(n for n, message in errors.items() if message is None)
@@ -212,5 +265,5 @@ async def answer_many(conn: asyncpg.Connection, client: ApiClient, book: RuleBoo
         elif (row := rows.get(national_id)) is None or not _in_scope(client, row):
             results.append(BatchError(mask_national_id(national_id), problem_of(not_in_registry())))
         else:
-            results.append(_answer(row, book, from_year, to_year, instant, now, signer))
+            results.append(_answer(row, client, book, from_year, to_year, instant, now, signer, region))
     return results

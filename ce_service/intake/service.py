@@ -50,7 +50,7 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
     good: list[_Good] = []
     seen: dict[str, _Good] = {}
     for i, raw in enumerate(raw_records):
-        record, errors = parse_record(raw, today, max_hours)
+        record, errors = parse_record(raw, today, max_hours, source == PLATFORM)
         external_id = raw.get("external_id") if isinstance(raw, dict) and isinstance(raw.get("external_id"), str) else None
         if record is None:
             results[i] = RecordResult(external_id, "rejected", errors=errors)
@@ -137,7 +137,7 @@ async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str
         client = ApiClient(client_id, first["client_name"], first["client_kind"], list(first["client_regions"]))
         items, by_external = [], {}
         for row in rows:
-            record, errors = parse_record(row["payload"], today, max_hours)
+            record, errors = parse_record(row["payload"], today, max_hours, row["source"] == PLATFORM)
             if record is None or record.name.strip() != name:
                 reason = "name does not match the registry" if record is not None else "; ".join(
                     f"{e.field}: {e.message}" for e in errors)
@@ -173,16 +173,17 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str,
     r = [g.record for g in items]
     regions = [region_in_year(people[x.national_id], x.year) for x in r]
     series = [people[x.national_id]["series"] for x in r]
-    pairs = sorted(set(zip(series, regions)), key=str)
-    routes = {(row["series"], row["region"]): ",".join(row["route"]) for row in await conn.fetch(
-        q.ROUTES, source, [p[0] for p in pairs], [p[1] for p in pairs])}
+    affiliations = [affiliation_in_year(people[x.national_id], x.year) for x in r]
+    keys = sorted(set(zip(series, regions, affiliations)), key=str)
+    routes = {(row["series"], row["region"], row["affiliation"]): ",".join(row["route"]) for row in await conn.fetch(
+        q.ROUTES, source, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])}
     inserted = await conn.fetch(
         q.INSERT_RECORDS,
         [people[x.national_id]["id"] for x in r], [x.year for x in r], [x.category for x in r],
         [to_half_hours(x.hours) for x in r], [x.course_title.strip() for x in r], [x.course_code for x in r],
         [x.completed_on for x in r], [x.region_earned for x in r], [x.external_id for x in r],
         [g.digest for g in items], client.name, source, client.id, regions,
-        [routes[pair] for pair in zip(series, regions)],
+        [routes[key] for key in zip(series, regions, affiliations)],
     )
     new_ids = {row["external_id"]: row["id"] for row in inserted}
     if inserted:
@@ -203,12 +204,21 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str,
 
 def region_in_year(person: asyncpg.Record, year: int) -> str | None:
     """The region of the person's period covering `year` (None before their first period)."""
-    region = None
-    for from_year, period_region in zip(person["years"], person["regions"]):
+    return _in_year(person, "regions", year)
+
+
+def affiliation_in_year(person: asyncpg.Record, year: int) -> str | None:
+    """Who vouches for the person in `year`: 'unit', 'agency' or 'industry' (None before their first period)."""
+    return _in_year(person, "affiliations", year)
+
+
+def _in_year(person: asyncpg.Record, column: str, year: int) -> str | None:
+    value = None
+    for from_year, period_value in zip(person["years"], person[column]):
         if from_year > year:
             break
-        region = period_region
-    return region
+        value = period_value
+    return value
 
 
 async def _hold_unknown(conn: asyncpg.Connection, client: ApiClient, source: str, items: list[_Good],

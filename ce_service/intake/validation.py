@@ -20,8 +20,9 @@ MAX_CODE = 64
 _TEXT_FIELDS = ("external_id", "national_id", "name", "category", "course_title", "course_code", "region_earned")
 
 
-def parse_record(raw: Any, today: date, max_hours: int) -> tuple[IncomingRecord | None, list[FieldError]]:
-    """The record if it is usable, else the reasons it is not."""
+def parse_record(raw: Any, today: date, max_hours: int,
+                 may_finish_next_year: bool = False) -> tuple[IncomingRecord | None, list[FieldError]]:
+    """The record if it is usable, else the reasons it is not (a platform's test may finish the next year)."""
     try:
         record = msgspec.convert(raw, IncomingRecord, strict=True)
     except msgspec.ValidationError as exc:
@@ -39,6 +40,7 @@ def parse_record(raw: Any, today: date, max_hours: int) -> tuple[IncomingRecord 
     errors.extend(record_errors(
         year=record.year, category=record.category, hours=record.hours, completed_on=record.completed_on,
         course_title=record.course_title, region_earned=record.region_earned, today=today, max_hours=max_hours,
+        may_finish_next_year=may_finish_next_year,
     ))
     return (None, errors) if errors else (record, [])
 

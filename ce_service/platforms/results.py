@@ -74,7 +74,8 @@ def to_record(item: Any, region: str, today: date, max_hours: int) -> tuple[Inco
         "course_title": title if isinstance(title, str) and title.strip() else DEFAULT_TITLE,
         "course_code": item.get("course_code"), "completed_on": finished_on.isoformat(), "region_earned": region,
     }
-    record, errors = parse_record(raw, today, max_hours)
+    # The record belongs to exam_year even when the test was finished early the next year.
+    record, errors = parse_record(raw, today, max_hours, may_finish_next_year=True)
     if record is None:
         return None, "; ".join(f"{_PLATFORM_FIELD.get(e.field, e.field)}: {e.message}" for e in errors)
     return record, None

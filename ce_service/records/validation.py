@@ -15,9 +15,13 @@ MIN_YEAR = 1950
 
 def record_errors(
     *, year: int, category: str, hours: float, completed_on: date, course_title: str,
-    region_earned: str | None, today: date, max_hours: int,
+    region_earned: str | None, today: date, max_hours: int, may_finish_next_year: bool = False,
 ) -> list[FieldError]:
-    """Every problem with a record's content, each naming its field."""
+    """Every problem with a record's content, each naming its field.
+
+    A platform's test belongs to its exam year even when it was finished early the next year
+    (`may_finish_next_year`); every other record is completed inside its year.
+    """
     errors: list[FieldError] = []
     if year > today.year:
         errors.append(FieldError("year", f"must not be in the future (this year is {today.year})"))
@@ -27,8 +31,9 @@ def record_errors(
         errors.append(FieldError("category", "must be public or professional"))
     if message := half_hours_error(hours, max_hours):
         errors.append(FieldError("hours", message))
-    if completed_on.year != year:
-        errors.append(FieldError("completed_on", f"must be inside the record's year {year}"))
+    if completed_on.year != year and not (may_finish_next_year and completed_on.year == year + 1):
+        errors.append(FieldError("completed_on", f"must be inside the record's year {year}"
+                                 + (f" or the next year" if may_finish_next_year else "")))
     elif completed_on > today:
         errors.append(FieldError("completed_on", "must not be in the future"))
     if not course_title.strip():

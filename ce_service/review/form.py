@@ -15,8 +15,10 @@ SOURCE_ZH = {"self": "个人登记", "provider": "培训机构", "platform": "�
 STATUS_ZH = {"submitted": "待单位审核", "unit_approved": "待审核验印", "registered": "已登记", "returned": "已退回",
              "revoked": "已撤销", "draft": "草稿", "withdrawn": "已撤回", "superseded": "已被取代"}
 LEVEL_ZH = {"senior_full": "正高级", "senior_associate": "副高级", "intermediate": "中级", "junior": "初级"}
-VERDICT_ZH = {"met": "达标", "short": "未达标", "exempt": "免修", "no_rule": "无适用规则"}
-ROLE_ZH = {"unit_reviewer": "用人单位", "hr_reviewer": "人社部门", "health_reviewer": "卫生健康部门"}
+VERDICT_ZH = {"met": "达标", "short": "未达标", "in_progress": "年度进行中", "exempt": "免修",
+              "not_applicable": "不适用", "no_rule": "无适用规则"}
+ROLE_ZH = {"unit_reviewer": "用人单位", "hr_reviewer": "人社部门", "health_reviewer": "卫生健康部门",
+           "agency_reviewer": "人事代理机构", "industry_reviewer": "行业主管部门"}
 ACTION_ZH = {"approve": "审核通过", "register": "审核验印登记", "return": "退回", "revoke": "撤销"}
 
 

@@ -15,7 +15,7 @@ from ce_service.rules.model import EVERYWHERE, LEVELS, SHARE_BASES, WORKPLACES, 
 NAME = re.compile(r"^[A-Z][A-Z0-9-]{1,63}$")
 SET_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")
 RULE_KEYS = {"name", "region", "from_year", "to_year", "required", "workplace_required", "professional_share",
-             "professional_share_of", "recognised_regions", "public_test_hours", "note"}
+             "professional_share_of", "recognised_regions", "public_test_hours", "declaration_bar_years", "note"}
 TOP_KEYS = {"name", "title", "source", "defaults", "rule"}
 MIN_YEAR, MAX_YEAR = 1950, 2200
 # A [[rule]] table header line, also with spaces inside the brackets or a comment after it.
@@ -98,8 +98,9 @@ def _parse_rule(raw: Any, at: str, defaults: dict[str, Any], set_name: str, vers
     else:
         at = f"{at} ({name})"
     region = merged.get("region")
-    if not isinstance(region, str) or region_prefix_error(region):
-        problems.append(Problem(f"{at}.region", "must be a division-code prefix of 2, 4 or 6 digits, e.g. \"52\""))
+    if not isinstance(region, str) or (region != EVERYWHERE and region_prefix_error(region)):
+        problems.append(Problem(f"{at}.region", "must be a division-code prefix of 2, 4 or 6 digits, e.g. \"52\", "
+                                               "or \"*\" for the whole country"))
     from_year = _year(merged.get("from_year"), f"{at}.from_year", problems)
     to_year = _year(merged.get("to_year"), f"{at}.to_year", problems)
     if from_year is not None and to_year is not None and from_year > to_year:
@@ -148,12 +149,18 @@ def _parse_rule(raw: Any, at: str, defaults: dict[str, Any], set_name: str, vers
     if public_test is not None:
         public_test_half = _half_hours(public_test, f"{at}.public_test_hours", problems)
 
+    bar_years = merged.get("declaration_bar_years")
+    if bar_years is not None and (isinstance(bar_years, bool) or not isinstance(bar_years, int)
+                                  or not 1 <= bar_years <= 50):
+        problems.append(Problem(f"{at}.declaration_bar_years", "must be a whole number of years from 1 to 50"))
+
     if len(problems) > before:
         return None
     return Rule(
         name=name, set_name=set_name, set_version=version, region=region, from_year=from_year, to_year=to_year,
         required=required, workplace_required=workplace_required, professional_share=share,
         professional_share_of=share_of, recognised_regions=tuple(recognised), public_test_half_hours=public_test_half,
+        declaration_bar_years=bar_years,
     )
 
 
@@ -240,6 +247,7 @@ def to_json(rule: Rule) -> dict[str, Any]:
         "required": rule.required, "workplace_required": rule.workplace_required,
         "professional_share": str(rule.professional_share), "professional_share_of": rule.professional_share_of,
         "recognised_regions": list(rule.recognised_regions), "public_test_half_hours": rule.public_test_half_hours,
+        "declaration_bar_years": rule.declaration_bar_years,
     }
 
 
@@ -251,4 +259,5 @@ def from_json(data: dict[str, Any], set_name: str, version: int) -> Rule:
         workplace_required=dict(data["workplace_required"]), professional_share=Fraction(data["professional_share"]),
         professional_share_of=data["professional_share_of"], recognised_regions=tuple(data["recognised_regions"]),
         public_test_half_hours=data["public_test_half_hours"],
+        declaration_bar_years=data.get("declaration_bar_years"),  # absent in rule sets stored before it existed
     )

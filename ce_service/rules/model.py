@@ -18,7 +18,7 @@ class Rule:
     name: str
     set_name: str
     set_version: int
-    region: str                         # division-code prefix: "52" (province) … "522601"
+    region: str                         # division-code prefix: "52" (province) … "522601"; "*": the whole country
     from_year: int | None               # None: open towards the past
     to_year: int | None                 # None: open towards the future
     required: dict[str, int]            # level -> half-hours
@@ -27,21 +27,22 @@ class Rule:
     professional_share_of: str          # … of the "required" total, or of the "registered" total
     recognised_regions: tuple[str, ...]  # prefixes whose hours count here; "*" for everywhere
     public_test_half_hours: int | None  # hours credited for passing the public-subject test
+    declaration_bar_years: int | None = None  # years an integrity entry that bars declaration runs
 
     @property
     def specificity(self) -> int:
-        """Longer region prefixes are more specific and win over shorter ones."""
-        return len(self.region)
+        """Longer region prefixes are more specific and win over shorter ones; the country is least specific."""
+        return 0 if self.region == EVERYWHERE else len(self.region)
 
     def covers(self, region: str, year: int) -> bool:
         """True when this rule applies to a person in `region` in `year`."""
-        return (region.startswith(self.region)
+        return ((self.region == EVERYWHERE or region.startswith(self.region))
                 and (self.from_year is None or year >= self.from_year)
                 and (self.to_year is None or year <= self.to_year))
 
     def recognises(self, region: str) -> bool:
         """True when hours earned in `region` count under this rule (its own region always does)."""
-        return (region.startswith(self.region)
+        return (self.region == EVERYWHERE or region.startswith(self.region)
                 or any(p == EVERYWHERE or region.startswith(p) for p in self.recognised_regions))
 
 
@@ -60,6 +61,15 @@ class RuleBook:
         if key not in self._memo:
             self._memo[key] = self._find(region, year)
         return self._memo[key]
+
+    def bar_years(self, region: str, year: int) -> int | None:
+        """How many years an entry that bars declaration runs: the most specific covering rule that says."""
+        best = None
+        for rule in self.rules:
+            if (rule.declaration_bar_years is not None and rule.covers(region, year)
+                    and (best is None or rule.specificity > best.specificity)):
+                best = rule
+        return best.declaration_bar_years if best else None
 
     def _find(self, region: str, year: int) -> Rule | None:
         best = None

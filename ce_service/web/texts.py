@@ -36,7 +36,8 @@ ZH: dict[str, str] = {
     "shortfall": "尚差",
     "view_records": "查看本年度记录",
     "no_records": "本年度还没有记录。",
-    "not_counted": "在本地不予认可的外地学时",
+    "not_counted": "不计入",
+    "not_applicable_hint": "该年度早于您在登记系统中的首个任职时段，不作要求。",
     "outbox_title": "待同步",
     "outbox_hint": "以下记录保存在本机，联网后自动提交。",
     "outbox_failed": "未能提交",
@@ -101,6 +102,21 @@ ZH: dict[str, str] = {
     "all_years": "全部年度",
     "prev_page": "上一页",
     "next_page": "下一页",
+    # the integrity file
+    "integrity_file": "诚信档案",
+    "integrity_open": "查看诚信档案",
+    "integrity_empty": "诚信档案中没有记录。",
+    "integrity_add": "记入诚信档案",
+    "integrity_kind": "类别",
+    "integrity_reason": "事由",
+    "integrity_date": "发生日期",
+    "integrity_document": "依据文件（文号，选填）",
+    "integrity_document_label": "依据文件",
+    "integrity_bars": "情节严重，取消职称申报资格（期限按规定）",
+    "integrity_bars_short": "取消申报资格",
+    "integrity_record": "查看被撤销的学时记录",
+    "integrity_recorded": "已记入诚信档案。",
+    "recorded_by": "记录人",
     # administrator
     "admin": "运行状况",
     "platforms": "培训平台数据拉取",
@@ -141,18 +157,26 @@ STATUS_ZH = {
     "returned": "已退回", "withdrawn": "已撤回", "revoked": "已撤销", "superseded": "已由官方记录代替",
 }
 # The verdict of a year, as the card shows it.
-VERDICT_ZH = {"met": "达标", "short": "未达标", "exempt": "免修", "no_rule": "无规则"}
+VERDICT_ZH = {"met": "达标", "short": "未达标", "in_progress": "进行中", "exempt": "免修",
+              "not_applicable": "不适用", "no_rule": "无规则"}
+# Why hours a person has do not count in a year (rules/evaluate.py names the reasons).
+NOT_COUNTED_ZH = {"not_recognised": "申报地规定不予认可的外地学时", "repeated_course": "同一课程重复学习，只计一次",
+                  "test_credit": "公需科目考试按规定学时计入，超出部分不计"}
 CATEGORY_ZH = {"public": "公需科目", "professional": "专业科目"}
 SOURCE_ZH = {"self": "本人登记", "provider": "培训机构推送", "platform": "培训平台", "hr": "人社部门登记",
              "import": "批量导入", "recognised": "外地认可"}
 ROLE_ZH = {"professional": "专业技术人员", "unit_reviewer": "单位审核", "hr_reviewer": "人社部门",
-           "health_reviewer": "卫生健康部门", "admin": "管理员", "system": "系统", "provider": "培训机构",
+           "health_reviewer": "卫生健康部门", "agency_reviewer": "人事代理机构", "industry_reviewer": "行业主管部门",
+           "admin": "管理员", "system": "系统", "provider": "培训机构",
            "hr_system": "人事信息系统", "platform": "培训平台", "importer": "批量导入", "review_system": "评审系统"}
 ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "approve": "通过",
              "return": "退回", "register": "登记", "revoke": "撤销", "supersede": "被官方记录取代",
              "import": "导入", "push": "推送", "pull": "拉取"}
 IMPORT_STATUS_ZH = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
-NEXT_STEP_ZH = {"unit": "用人单位", "hr": "人社部门", "health": "卫生健康部门"}
+INTEGRITY_KIND_ZH = {"falsification": "弄虚作假", "misconduct": "学术不端", "blacklist": "职称失信黑名单",
+                     "revocation": "学时被撤销"}
+NEXT_STEP_ZH = {"unit": "用人单位", "agency": "人事代理机构", "industry": "行业主管部门", "hr": "人社部门",
+                "health": "卫生健康部门"}
 
 # Field names of the API, as the page calls them (where no label of the page names the field).
 FIELD_ZH = {"year": "年度", "category": "科目类别", "hours": "学时数", "course_title": "课程名称",
@@ -173,6 +197,8 @@ MESSAGE_ZH = [
     ["^is empty$", "文件是空的"],
     ["^no file with this reference was uploaded.*$", "证书文件未上传成功，请重新选择"],
     ["^must not contain the NUL character.*$", "含有不允许的字符"],
+    ["^must be one of .*$", "请从列表中选择"],
+    ["^must be a date YYYY-MM-DD$", "须为日期（年-月-日）"],
 ]
 
 # What a refusal without field errors means, by HTTP status (the API's `detail` is English, for machines).
@@ -194,8 +220,8 @@ SCRIPT_KEYS = ("outbox_title", "outbox_failed", "outbox_remove", "outbox_fix", "
 
 def labels() -> dict[str, dict[str, str]]:
     """Everything templates need, by name."""
-    return {"t": ZH, "status_zh": STATUS_ZH, "verdict_zh": VERDICT_ZH, "category_zh": CATEGORY_ZH,
+    return {"t": ZH, "status_zh": STATUS_ZH, "verdict_zh": VERDICT_ZH, "not_counted_zh": NOT_COUNTED_ZH, "category_zh": CATEGORY_ZH,
             "source_zh": SOURCE_ZH, "role_zh": ROLE_ZH, "action_zh": ACTION_ZH,
-            "import_status_zh": IMPORT_STATUS_ZH, "next_step_zh": NEXT_STEP_ZH,
+            "import_status_zh": IMPORT_STATUS_ZH, "next_step_zh": NEXT_STEP_ZH, "integrity_kind_zh": INTEGRITY_KIND_ZH,
             "script_texts": {**{k: ZH[k] for k in SCRIPT_KEYS}, "fields": FIELD_ZH, "messages": MESSAGE_ZH,
                              "statuses": STATUS_TEXT_ZH}}

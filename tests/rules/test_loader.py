@@ -113,15 +113,15 @@ def test_the_test_file_itself_is_valid():
 def test_missing_level_in_the_shipped_file_names_rule_name_and_line():
     text = GUIZHOU.replace("intermediate = 72, junior = 32 }", "intermediate = 72 }")
     p = one_problem(text)
-    assert p.place == "rule[0] (GZ-2019-AND-EARLIER).required.junior (line 17)"
+    assert p.place == "rule[0] (GZ-2019-AND-EARLIER).required.junior (line 19)"
     assert "missing" in p.message
-    assert str(p) == f"rule[0] (GZ-2019-AND-EARLIER).required.junior (line 17): {p.message}"
+    assert str(p) == f"rule[0] (GZ-2019-AND-EARLIER).required.junior (line 19): {p.message}"
 
 
 def test_problems_in_the_third_shipped_rule_name_its_line():
     text = GUIZHOU.replace("grassroots = 45", "grassroots = -45")
     p = one_problem(text)
-    assert p.place == "rule[2] (GZ-2021-ON).workplace_required.grassroots (line 29)"
+    assert p.place == "rule[2] (GZ-2021-ON).workplace_required.grassroots (line 31)"
 
 
 def test_missing_required_table():
