@@ -18,37 +18,36 @@ coalesce((select json_agg(json_build_array(i.entry_date, i.bars_declaration, i.a
           from integrity_entries i where i.person_id = p.id), '[]')::text as integrity,
 """
 
-# A course from a platform or provider counts once per person, so such records are told apart by
-# "client:code" and fetched for the years before the question too (an earlier pass makes a later
-# one a repeat). Codes are compared without case or surrounding spaces.
-_COURSE_KEY = "r.source_client_id || ':' || upper(btrim(r.course_code))"
-_KEYED = "(r.course_code is not null and r.source in ('provider', 'platform'))"
+# A course from a platform or provider counts once per person, and a platform's pass counts the
+# rule's test credit: such records come one by one (the rest are summed), with "client:course code"
+# (normalised by the service), and also from the years before the question (an earlier pass makes
+# a later one a repeat).
+_ONE_BY_ONE = "(r.source = 'platform' or (r.source = 'provider' and r.course_code is not null))"
+_COURSE_KEY = "coalesce(r.source_client_id::text, r.source) || ':' || r.course_code"
 
 # Records whose status now may count, registered (counted) or waiting for a decision (pending).
-# Those without a course key are summed by what the verdict tells apart (the evaluation only adds
-# them up); keyed ones come one by one.
 _RECORDS_NOW = f"""
 coalesce((select json_agg(json_build_array(s.year, s.category, s.half_hours, s.region_earned, s.status, s.source,
-                                           s.course_key, s.completed_on, s.n))
+                                           s.course_key, s.completed_on))
           from (select r.year, r.category, sum(r.half_hours)::int as half_hours, r.region_earned, r.status,
-                       r.source, null::text as course_key, null::date as completed_on, count(*)::int as n
+                       r.source, null::text as course_key, null::date as completed_on
                 from records r where r.person_id = p.id and r.year between $2 and $3
-                and r.status in ('registered', 'submitted', 'unit_approved') and not {_KEYED}
+                and r.status in ('registered', 'submitted', 'unit_approved') and not {_ONE_BY_ONE}
                 group by r.year, r.category, r.region_earned, r.status, r.source
                 union all
                 select r.year, r.category, r.half_hours, r.region_earned, r.status, r.source, {_COURSE_KEY},
-                       r.completed_on, 1
+                       r.completed_on
                 from records r where r.person_id = p.id and r.year <= $3
-                and r.status in ('registered', 'submitted', 'unit_approved') and {_KEYED}) s), '[]')::text as records
+                and r.status in ('registered', 'submitted', 'unit_approved') and {_ONE_BY_ONE}) s), '[]')::text as records
 """
 
-# Every record of those years (and keyed ones of earlier years) with its events up to the instant $4.
+# Every record of those years (and one-by-one ones of earlier years) with its events up to the instant $4.
 _RECORDS_AS_OF = f"""
 coalesce((select json_agg(json_build_array(r.year, r.category, r.half_hours, r.region_earned,
               (select json_agg(json_build_array(e.at, e.to_status) order by e.id)
                from record_events e where e.record_id = r.id and e.at <= $4),
-              r.source, case when {_KEYED} then {_COURSE_KEY} end, r.completed_on))
-          from records r where r.person_id = p.id and r.year <= $3 and (r.year >= $2 or {_KEYED})
+              r.source, case when {_ONE_BY_ONE} then {_COURSE_KEY} end, r.completed_on))
+          from records r where r.person_id = p.id and r.year <= $3 and (r.year >= $2 or {_ONE_BY_ONE})
           and r.created_at <= $4), '[]')::text as records
 """
 

@@ -39,7 +39,7 @@ class ExemptionOut(msgspec.Struct):
 class NotCountedOut(msgspec.Struct):
     """Hours that do not count under the year's rule, for one reason: registered ones by category, and pending ones."""
 
-    reason: str   # not_recognised | repeated_course | test_credit
+    reason: Literal["not_recognised", "repeated_course", "test_credit"]
     detail: str
     public: Number
     professional: Number

@@ -31,6 +31,7 @@ from ce_service.compliance.schemas import (
 from ce_service.errors import FieldError, Invalid, NotFound, TooLarge, problem_of
 from ce_service.hours import to_hours
 from ce_service.identity import mask_national_id, national_id_error, region_error
+from ce_service.records.superseding import normalise_title
 from ce_service.rules.evaluate import (
     NOT_RECOGNISED,
     REPEATED_COURSE,
@@ -49,7 +50,7 @@ from ce_service.rules.model import RuleBook
 _periods = msgspec.json.Decoder(list[tuple[int, str, str, str]])
 _exemptions = msgspec.json.Decoder(list[tuple[int, int, str, str, datetime]])
 _integrity = msgspec.json.Decoder(list[tuple[date, bool, datetime]])
-_records_now = msgspec.json.Decoder(list[tuple[int, str, int, str | None, str, str, str | None, date | None, int]])
+_records_now = msgspec.json.Decoder(list[tuple[int, str, int, str | None, str, str, str | None, date | None]])
 _records_as_of = msgspec.json.Decoder(list[tuple[int, str, int, str | None, list[tuple[datetime, str]] | None,
                                                  str, str | None, date]])
 
@@ -136,6 +137,18 @@ def _rfc3339(instant: datetime) -> str:
     return instant.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def course_key(raw: str | None) -> str | None:
+    """"client:code" with the code compared as superseding compares it (no case, spaces or punctuation; NFKC).
+
+    A code that is blank once normalised names no course: such records are not told apart.
+    """
+    if raw is None:
+        return None
+    client, _, code = raw.partition(":")
+    code = normalise_title(code)
+    return f"{client}:{code}" if code else None
+
+
 def _periods_of(row: asyncpg.Record) -> list[Period]:
     return [Period(*p) for p in _periods.decode(row["periods"])]
 
@@ -144,10 +157,10 @@ def _verdicts(row: asyncpg.Record, book: RuleBook, from_year: int, to_year: int,
               now: datetime, declaring_region: str | None) -> list[YearVerdict]:
     exemptions = [Exemption(*e) for e in _exemptions.decode(row["exemptions"])]
     if as_of is None:
-        records = [RecordFacts(y, c, h, r, ((_SINCE_ALWAYS, s),), src, key, on, n)
-                   for y, c, h, r, s, src, key, on, n in _records_now.decode(row["records"])]
+        records = [RecordFacts(y, c, h, r, ((_SINCE_ALWAYS, s),), src, course_key(key), on)
+                   for y, c, h, r, s, src, key, on in _records_now.decode(row["records"])]
     else:
-        records = [RecordFacts(y, c, h, r, tuple(history or ()), src, key, on)
+        records = [RecordFacts(y, c, h, r, tuple(history or ()), src, course_key(key), on)
                    for y, c, h, r, history, src, key, on in _records_as_of.decode(row["records"])]
     return evaluate(_periods_of(row), records, exemptions, book, from_year, to_year, as_of or now, declaring_region)
 
@@ -161,19 +174,24 @@ def declaring_region_of(client: ApiClient | None, asked: str | None, row: asyncp
     """The region whose rules judge the person: as asked, else the client's one province, else the latest period's."""
     if asked is not None:
         return asked
-    if client is not None and client.regions and len({p[:2] for p in client.regions}) == 1:
-        # A client limited to one province declares there: its one scope, or the province of several.
-        return client.regions[0].ljust(6, "0") if len(client.regions) == 1 else client.regions[0][:2] + "0000"
-    return _latest_region(row)
+    latest = _latest_region(row)
+    if client is not None and client.regions and len(provinces := {p[:2] for p in client.regions}) == 1:
+        # A client limited to one province declares there: where in it the person is, else the province.
+        [province] = provinces
+        return latest if latest and latest.startswith(province) else province + "0000"
+    return latest
 
 
-def check_region(region: str | None) -> str | None:
-    """The declaring region asked for, checked (422 when it is not a 6-digit division code)."""
+def check_region(region: str | None, client: ApiClient) -> str | None:
+    """The declaring region asked for, checked: a 6-digit division code inside a region-limited client's scope."""
     if region is None:
         return None
     region = region.strip()
     if message := region_error(region):
         raise Invalid.field("region", message)
+    if not client.covers(region):
+        # A review system judges declarations made where it works, not elsewhere.
+        raise Invalid.field("region", "is outside the regions this client may act for")
     return region
 
 
@@ -235,7 +253,7 @@ async def answer_one(conn: asyncpg.Connection, client: ApiClient, book: RuleBook
     if message := national_id_error(national_id, today=clock.today()):
         raise Invalid.field("national_id", message)
     instant = check_question(from_year, to_year, as_of, now)
-    region = check_region(region)
+    region = check_region(region, client)
     row = (await _rows(conn, [national_id], from_year, to_year, instant)).get(national_id)
     if row is None or not _in_scope(client, row):
         raise not_in_registry()
@@ -252,7 +270,7 @@ async def answer_many(conn: asyncpg.Connection, client: ApiClient, book: RuleBoo
         raise Invalid.field("national_ids", "must list at least one ID number")
     now = clock.now()
     instant = check_question(from_year, to_year, as_of, now)
-    region = check_region(region)
+    region = check_region(region, client)
     today: date = clock.today()
     errors = {n: national_id_error(n, today=today) for n in set(national_ids)}
     valid = sorted(n for n, message in errors.items() if message is None)

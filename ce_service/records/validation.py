@@ -11,6 +11,9 @@ from ce_service.identity import region_error
 CATEGORIES = ("public", "professional")
 MAX_TITLE = 200
 MIN_YEAR = 1950
+# A platform keeps a year's test open into the next year: a pass finished by 31 March still belongs
+# to its exam year (the database holds the same limit, records_completed_in_year).
+EXAM_YEAR_OPEN_UNTIL = (3, 31)
 
 
 def record_errors(
@@ -19,8 +22,8 @@ def record_errors(
 ) -> list[FieldError]:
     """Every problem with a record's content, each naming its field.
 
-    A platform's test belongs to its exam year even when it was finished early the next year
-    (`may_finish_next_year`); every other record is completed inside its year.
+    A platform's test belongs to its exam year even when it was finished early the next year, up to
+    EXAM_YEAR_OPEN_UNTIL (`may_finish_next_year`); every other record is completed inside its year.
     """
     errors: list[FieldError] = []
     if year > today.year:
@@ -31,9 +34,10 @@ def record_errors(
         errors.append(FieldError("category", "must be public or professional"))
     if message := half_hours_error(hours, max_hours):
         errors.append(FieldError("hours", message))
-    if completed_on.year != year and not (may_finish_next_year and completed_on.year == year + 1):
+    late = date(year + 1, *EXAM_YEAR_OPEN_UNTIL) if year < 9999 else date.max
+    if completed_on.year != year and not (may_finish_next_year and year < completed_on.year and completed_on <= late):
         errors.append(FieldError("completed_on", f"must be inside the record's year {year}"
-                                 + (f" or the next year" if may_finish_next_year else "")))
+                                 + (f" or by {late.isoformat()}" if may_finish_next_year else "")))
     elif completed_on > today:
         errors.append(FieldError("completed_on", "must not be in the future"))
     if not course_title.strip():

@@ -39,9 +39,8 @@ class RecordFacts(NamedTuple):
     # (instant, status) in order; the status at an instant is that of the last entry at or before it.
     history: tuple[tuple[datetime, str], ...]
     source: str = "self"         # self | provider | platform | import | recognised | hr
-    course_key: str | None = None  # "client:course code" of a platform's or provider's course: counts once per person
+    course_key: str | None = None  # "client:normalised course code" of a platform's or provider's course
     completed_on: date | None = None  # orders passes of the same course (None for summed records)
-    count: int = 1               # how many records were summed into this one
 
 
 class Hours(NamedTuple):
@@ -123,17 +122,30 @@ def required_professional_half_hours(rule: Rule, required: int, registered_total
     return -(-basis * share.numerator // share.denominator)  # the ceiling, in integers
 
 
-def _repeats(records: list[RecordFacts], statuses: list[str | None]) -> set[int]:
-    """Indexes of passes of a course after its first counting one: a course counts once per person."""
-    first: dict[str, int] = {}
+def _repeats(records: list[RecordFacts], statuses: list[str | None], periods: list[Period], rules: RuleBook,
+             declaring_region: str | None) -> set[int]:
+    """Indexes of passes of a course other than the one that counts: a course counts once per person.
+
+    The pass that counts is the earliest registered one, else the earliest pending one; a pass
+    earned where the declaring region's rule does not recognise it never counts, so it blocks none.
+    """
+    candidates = []
+    for i, record in enumerate(records):
+        if record.course_key is None or statuses[i] is None:
+            continue
+        period = period_for(periods, record.year)
+        rule = rules.rule_for(declaring_region, record.year) if declaring_region and period else None
+        earned = record.region_earned or (period.region if period else None)
+        if rule is None or earned is None or rule.recognises(earned):
+            candidates.append(i)
+    candidates.sort(key=lambda i: (statuses[i] != "registered", records[i].year, records[i].completed_on or date.min, i))
+    first: set[str] = set()
     repeats = set()
-    order = sorted((i for i, r in enumerate(records) if r.course_key is not None and statuses[i] is not None),
-                   key=lambda i: (records[i].year, records[i].completed_on or date.min, i))
-    for i in order:
+    for i in candidates:
         if records[i].course_key in first:
             repeats.add(i)
         else:
-            first[records[i].course_key] = i
+            first.add(records[i].course_key)
     return repeats
 
 
@@ -159,7 +171,7 @@ def evaluate(
         declaring_region = periods[-1].region
     running_year = as_of.astimezone(CHINA).year
     statuses = [_counting(status_at(r.history, as_of)) for r in records]
-    repeats = _repeats(records, statuses)
+    repeats = _repeats(records, statuses, periods, rules, declaring_region)
     by_year: dict[int, list[int]] = {}
     for i, record in enumerate(records):
         if statuses[i] is not None:
@@ -182,7 +194,7 @@ def evaluate(
             elif (record.source == "platform" and not kind and rule is not None
                   and rule.public_test_half_hours is not None):
                 # 学习测试合格计30学时: a pass counts what the rule credits, whatever the platform says.
-                credited = rule.public_test_half_hours * record.count
+                credited = rule.public_test_half_hours
                 counted[state][kind] += credited
                 dropped[TEST_CREDIT][state][kind] += max(0, record.half_hours - credited)
             else:

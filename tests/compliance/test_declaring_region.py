@@ -106,7 +106,21 @@ async def test_the_default_declaring_region_is_a_one_province_client_s(api, db):
     body = await ask(api, {"Authorization": "Bearer " + two}, nid, 2023, 2023)
     assert body["declaring_region"] == "420106"  # two provinces: the person's latest period
     body = await ask(api, {"Authorization": "Bearer " + one}, nid, 2023, 2023)
-    assert (body["declaring_region"], body["years"][0]["rule"]) == ("420000", "HB-2016-ON")
+    assert (body["declaring_region"], body["years"][0]["rule"]) == ("420106", "HB-2016-ON")  # where in Hubei
+
+
+async def test_a_region_limited_client_asks_only_about_its_own_regions(api, db):
+    """A Hubei review system judges declarations made in Hubei: it cannot pick Guizhou's laxer 45 h."""
+    nid = national_id(310, region="420106")
+    await person(db, nid, periods=[(2015, "intermediate", "grassroots", "420106", UNIT)])
+    token = await api_client(db, "review_system", "Hubei only")
+    await db.execute("update api_clients set regions = '{42}' where name = 'Hubei only'")
+    response = await api.get(f"/api/v1/compliance/{nid}", params={"from_year": 2023, "to_year": 2023,
+                                                                  "region": "520000"},
+                             headers={"Authorization": "Bearer " + token})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "region",
+                                          "message": "is outside the regions this client may act for"}]
 
 
 async def test_batch_takes_the_region(api, db, review):

@@ -490,7 +490,7 @@ records_st = st.builds(
     region_earned=st.sampled_from(EARNED),
     history=histories(),
     # Records without a course key: a course counted once is a property of its own (test_notices.py).
-    source=st.just("self"), course_key=st.just(None), completed_on=st.just(None), count=st.just(1),
+    source=st.just("self"), course_key=st.just(None), completed_on=st.just(None),
 )
 
 
@@ -542,7 +542,7 @@ def test_adding_a_registered_record_never_turns_met_into_short(periods, records,
     extra = data.draw(st.builds(RecordFacts, year=st.integers(*YEARS), category=st.sampled_from(["public", "professional"]),
                                 half_hours=HALF_HOURS, region_earned=st.sampled_from(EARNED),
                                 history=st.just(tuple(steps)), source=st.just("self"), course_key=st.just(None),
-                                completed_on=st.just(None), count=st.just(1)), "extra")
+                                completed_on=st.just(None)), "extra")
     before = run(periods, records, exemptions, as_of)
     after = run(periods, records + [extra], exemptions, as_of)
     for b, a in zip(before, after, strict=True):

@@ -72,7 +72,9 @@ def test_shipped_guizhou_loads():
     assert new.workplace_required == {"grassroots": 90, "private": 90}
     assert (new.professional_share, new.professional_share_of) == (Fraction(2, 3), "required")
     for rule in parsed.rules:  # the defaults apply to each rule
-        assert rule.recognised_regions == ("*",) and rule.public_test_half_hours == 60
+        assert rule.recognised_regions == ("*",) and rule.declaration_bar_years == 3
+    # The test credit of 30 h is read from 2021 on (the courseware of 2021 and 2022 continues).
+    assert [r.public_test_half_hours for r in parsed.rules] == [None, None, 60]
     assert parsed.definition["name"] == "guizhou" and len(parsed.definition["rules"]) == 3
 
 
@@ -113,15 +115,15 @@ def test_the_test_file_itself_is_valid():
 def test_missing_level_in_the_shipped_file_names_rule_name_and_line():
     text = GUIZHOU.replace("intermediate = 72, junior = 32 }", "intermediate = 72 }")
     p = one_problem(text)
-    assert p.place == "rule[0] (GZ-2019-AND-EARLIER).required.junior (line 19)"
+    assert p.place == "rule[0] (GZ-2019-AND-EARLIER).required.junior (line 17)"
     assert "missing" in p.message
-    assert str(p) == f"rule[0] (GZ-2019-AND-EARLIER).required.junior (line 19): {p.message}"
+    assert str(p) == f"rule[0] (GZ-2019-AND-EARLIER).required.junior (line 17): {p.message}"
 
 
 def test_problems_in_the_third_shipped_rule_name_its_line():
     text = GUIZHOU.replace("grassroots = 45", "grassroots = -45")
     p = one_problem(text)
-    assert p.place == "rule[2] (GZ-2021-ON).workplace_required.grassroots (line 31)"
+    assert p.place == "rule[2] (GZ-2021-ON).workplace_required.grassroots (line 29)"
 
 
 def test_missing_required_table():

@@ -197,6 +197,48 @@ def test_a_test_counts_its_credit_and_a_course_once(case):
     assert dropped(v, TEST_CREDIT) == (over, 0)
 
 
+@pytest.mark.parametrize("code", ["gx-2021", " GX-2021\t", "ＧＸ－２０２１", "GX 2021", "GX‐2021", "GX\u30002021"])
+def test_a_course_code_written_another_way_is_the_same_course(code):
+    from ce_service.compliance.service import course_key
+    records = [reg(2023, "public", 10, source="provider", course=course_key("3:GX-2021")),
+               reg(2023, "public", 10, source="provider", course=course_key("3:" + code))]
+    [v] = verdicts(GZ, records, (2023, 2023))
+    assert hours(v.registered) == (10, 0) and dropped(v, REPEATED_COURSE) == (10, 0)
+
+
+def test_a_blank_course_code_names_no_course():
+    from ce_service.compliance.service import course_key
+    assert course_key("3:") is None and course_key("3:  -　") is None and course_key(None) is None
+    records = [reg(2023, "public", 10, source="provider", course=course_key("3: ")) for _ in range(3)]
+    [v] = verdicts(GZ, records, (2023, 2023))
+    assert hours(v.registered) == (30, 0) and v.not_counted == ()
+
+
+def test_a_pass_that_cannot_count_blocks_no_later_pass():
+    """A first pass earned where the declaring rule does not recognise it never counted: the later one counts."""
+    periods = [Period(2015, "intermediate", "standard", BEIJING), Period(2023, "intermediate", "standard", WUHAN)]
+    records = [reg(2022, "professional", 60, source="provider", course="3:C1"),
+               reg(2023, "professional", 60, source="provider", course="3:C1")]
+    v2022, v2023 = verdicts(periods, records, (2022, 2023))
+    assert dropped(v2022, NOT_RECOGNISED) == (0, 60) and dropped(v2022, REPEATED_COURSE) == (0, 0)
+    assert hours(v2023.registered) == (0, 60) and v2023.not_counted == ()
+
+
+def test_a_registered_pass_counts_before_a_pending_earlier_one():
+    pending = reg(2022, "public", 30, source="platform", course=PLATFORM + "GX-2021", status="submitted")
+    registered = reg(2023, "public", 30, source="platform", course=PLATFORM + "GX-2021")
+    v2022, v2023 = verdicts(GZ, [pending, registered], (2022, 2023))
+    assert hours(v2023.registered) == (30, 0)
+    assert v2022.pending == Hours() and [(n.reason, n.pending) for n in v2022.not_counted] == [
+        (REPEATED_COURSE, Hours(60, 0))]
+
+
+def test_the_test_credit_applies_from_2021_only():
+    """The 30 h credit is read from the notice of 2023 for the courseware of 2021 on; earlier passes count as sent."""
+    [v] = verdicts(GZ, [reg(2019, "public", 45, source="platform", course=PLATFORM + "GX-2019")], (2019, 2019))
+    assert hours(v.registered) == (45, 0) and v.not_counted == ()
+
+
 def test_an_earlier_pass_outside_the_years_asked_still_makes_a_repeat():
     records = [reg(2021, "public", 30, source="platform", course=PLATFORM + "GX-2021"),
                reg(2024, "public", 30, source="platform", course=PLATFORM + "GX-2021")]
@@ -217,9 +259,11 @@ def test_a_platform_test_belongs_to_its_exam_year_when_finished_early_the_next_y
     common = dict(year=2022, category="public", hours=30, completed_on=date(2023, 1, 5), course_title="专题",
                   region_earned=None, today=today, max_hours=200)
     assert record_errors(**common, may_finish_next_year=True) == []
+    assert record_errors(**{**common, "completed_on": date(2023, 3, 31)}, may_finish_next_year=True) == []
     assert [e.field for e in record_errors(**common)] == ["completed_on"]
-    assert [e.field for e in record_errors(**{**common, "completed_on": date(2024, 1, 5)},
-                                           may_finish_next_year=True)] == ["completed_on"]
+    for late in (date(2023, 4, 1), date(2023, 12, 20), date(2024, 1, 5), date(2021, 12, 31)):
+        [error] = record_errors(**{**common, "completed_on": late}, may_finish_next_year=True)
+        assert error.field == "completed_on" and "2023-03-31" in error.message
 
 
 # --------------------------------------------------------------------------------------------------------------------
