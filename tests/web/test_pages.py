@@ -46,7 +46,8 @@ async def test_sign_in_lands_on_the_home_with_year_cards(api, db, zhang):
     years = re.findall(r'data-year="(\d+)" data-status="(\w+)"', text)
     assert [int(y) for y, _ in years] == list(range(THIS_YEAR, THIS_YEAR - 6, -1))
     assert dict(years)[str(THIS_YEAR - 1)] == "met" and "达标" in text and "GZ-2021-ON" in text
-    assert dict(years)[str(THIS_YEAR)] == "short" and "未达标" in text
+    assert dict(years)[str(THIS_YEAR)] == "in_progress" and "进行中" in text  # the running year is not over
+    assert "尚差 90 学时" in text  # and still says how far it is from the rule
     assert "default-src 'self'" in home.headers["content-security-policy"]
     assert home.headers["x-frame-options"] == "DENY"
     # The page script says refusals in the page's words: field names, field messages, statuses.
@@ -55,10 +56,10 @@ async def test_sign_in_lands_on_the_home_with_year_cards(api, db, zhang):
     assert any(re.match(p, "must be a multiple of 0.5") for p, _ in texts["messages"])
 
 
-async def test_an_exempt_year_without_a_rule_shows_on_the_home(api, db):
-    # Beijing has no rule set here: the exempt year has no rule to name, and the card must still render.
+async def test_exempt_and_not_applicable_years_show_on_the_home(api, db):
+    # Beijing sets no rule of its own: the national floor applies; years before the first period are not applicable.
     pid = await person(db, national_id(2, region="110101"), name="李四",
-                       periods=[(2015, "intermediate", "standard", "110101", UNIT)])
+                       periods=[(THIS_YEAR - 3, "intermediate", "standard", "110101", UNIT)])
     await user(db, "lisi", "professional", person_id=pid)
     await db.execute("insert into exemptions (person_id, from_year, to_year, reason, note, created_by)"
                      " values ($1, $2, $2, 'green_channel', '引进人才', 'test')", pid, THIS_YEAR - 1)
@@ -66,8 +67,9 @@ async def test_an_exempt_year_without_a_rule_shows_on_the_home(api, db):
     home = await api.get("/")
     assert home.status_code == 200, home.text
     years = dict(re.findall(r'data-year="(\d+)" data-status="(\w+)"', home.text))
-    assert years[str(THIS_YEAR - 1)] == "exempt" and years[str(THIS_YEAR - 2)] == "no_rule"
-    assert "免修" in home.text and "无规则" in home.text
+    assert years[str(THIS_YEAR - 1)] == "exempt" and years[str(THIS_YEAR - 2)] == "short"
+    assert years[str(THIS_YEAR - 4)] == "not_applicable"
+    assert "免修" in home.text and "不适用" in home.text and "CN-2016-ON" in home.text
 
 
 async def test_wrong_password_and_missing_csrf_keep_the_form(api, db, zhang):
