@@ -1,4 +1,4 @@
-"""The ce-service command: serve, worker, migrate, demo, clients, users, units, rules, routing, platforms."""
+"""The ce-service command: serve, worker, migrate, demo, clients, users, units, series, rules, routing, platforms."""
 
 from __future__ import annotations
 
@@ -219,6 +219,24 @@ def cmd_units_add(settings: Settings, args: argparse.Namespace) -> None:
     print(f"saved unit {args.code} ({args.name})")
 
 
+def cmd_series_list(settings: Settings, args: argparse.Namespace) -> None:
+    """List the title series with how many people are in each."""
+    from ce_service.people.series import list_series
+
+    services = _services(settings)
+    for r in asyncio.run(_with_connection(services.database_url, list_series)):
+        print(f"{r['code']:<30} {r['people']:>8}  {r['name_zh']}")
+
+
+def cmd_series_add(settings: Settings, args: argparse.Namespace) -> None:
+    """Add a title series."""
+    from ce_service.people.series import add_series
+
+    services = _services(settings)
+    asyncio.run(_with_connection(services.database_url, lambda conn: add_series(conn, args.code, args.name_zh)))
+    print(f"added series {args.code} ({args.name_zh.strip()})")
+
+
 def cmd_rules_load(settings: Settings, args: argparse.Namespace) -> None:
     """Check a rule-set file and store it as the new version in force."""
     from ce_service.rules.loader import RuleSetInvalid
@@ -272,7 +290,8 @@ def cmd_routing_list(settings: Settings, args: argparse.Namespace) -> None:
     services = _services(settings)
     for r in asyncio.run(_with_connection(services.database_url, routing_table)):
         steps = " → ".join(r["steps"]) or "registered on arrival"
-        print(f"{r['source']:<11} {r['series'] or '(any series)':<16} {r['region_prefix'] or '(anywhere)':<10} {steps:<24} {r['note']}")
+        print(f"{r['source']:<11} {r['series'] or '(any series)':<16} {r['affiliation'] or '(any)':<9} "
+              f"{r['region_prefix'] or '(anywhere)':<10} {steps:<24} {r['note']}")
 
 
 def cmd_routing_set(settings: Settings, args: argparse.Namespace) -> None:
@@ -282,8 +301,9 @@ def cmd_routing_set(settings: Settings, args: argparse.Namespace) -> None:
     steps = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps != "-" else []
     services = _services(settings)
     asyncio.run(_with_connection(services.database_url, lambda conn: set_route(
-        conn, args.source, args.series, args.region or "", steps, args.note or "")))
-    print(f"{args.source} {args.series or '(any series)'} {args.region or '(anywhere)'}: {' → '.join(steps) or 'registered on arrival'}")
+        conn, args.source, args.series, args.region or "", steps, args.note or "", args.affiliation)))
+    print(f"{args.source} {args.series or '(any series)'} {args.affiliation or '(any affiliation)'} "
+          f"{args.region or '(anywhere)'}: {' → '.join(steps) or 'registered on arrival'}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -333,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--password", help="the password (or --password-stdin, or a prompt)")
     ucreate.add_argument("--password-stdin", action="store_true")
     ucreate.add_argument("--national-id", help="professional: the person's ID number")
-    ucreate.add_argument("--unit", help="reviewers bound to a unit (unit_reviewer): the unit's credit code")
+    ucreate.add_argument("--unit", help="reviewers bound to a unit, an agency or an industry department "
+                                        "(unit_reviewer, agency_reviewer, industry_reviewer): its credit code")
     ucreate.add_argument("--region", help="reviewers bound to a region (hr_reviewer, health_reviewer …): 52, 5226, 522601")
     ucreate.set_defaults(run=cmd_users_create)
 
@@ -350,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     rset.add_argument("--source", required=True)
     rset.add_argument("--series", help="only for this series (default: any)")
     rset.add_argument("--region", help="only for this region prefix (default: anywhere)")
+    rset.add_argument("--affiliation", choices=["unit", "agency", "industry"],
+                      help="only for people whose period names a unit, an agency or an industry department "
+                           "(default: any)")
     rset.add_argument("--steps", required=True, help="verifier kinds in order, e.g. unit,hr; '-' for none")
     rset.add_argument("--note")
     rset.set_defaults(run=cmd_routing_set)
@@ -358,14 +382,23 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="check every event against its hash").set_defaults(run=cmd_audit_verify)
 
     units = sub.add_parser("units", help="employer units").add_subparsers(dest="action", required=True)
-    uadd = units.add_parser("add", help="add or update a unit")
+    uadd = units.add_parser("add", help="add or update a unit, a personnel agency or an industry department")
     uadd.add_argument("--code", required=True, help="unified social credit code")
     uadd.add_argument("--name", required=True)
     uadd.add_argument("--kind", default="enterprise",
-                      choices=["government", "public_institution", "enterprise", "private", "social_org", "other"])
+                      choices=["government", "public_institution", "enterprise", "private", "social_org", "other",
+                               "agency", "industry"],
+                      help="agency: 人事代理机构, industry: 行业主管部门 (named by a period's agency); else an employer unit")
     uadd.add_argument("--region", required=True, help="6-digit division code")
     uadd.add_argument("--department", help="competent department (主管部门)")
     uadd.set_defaults(run=cmd_units_add)
+
+    series = sub.add_parser("series", help="title series (职称系列)").add_subparsers(dest="action", required=True)
+    series.add_parser("list", help="list series with how many people are in each").set_defaults(run=cmd_series_list)
+    sadd = series.add_parser("add", help="add a series")
+    sadd.add_argument("--code", required=True, help="lower-case ASCII, e.g. party_school_teacher")
+    sadd.add_argument("--name-zh", required=True, help="the Chinese name, e.g. 党校（行政学院）教师")
+    sadd.set_defaults(run=cmd_series_add)
 
     from ce_service.platforms.commands import register as register_platforms
     register_platforms(sub)

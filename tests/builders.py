@@ -29,12 +29,14 @@ async def api_client(db: asyncpg.Connection, kind: str, name: str = "test client
 
 async def person(db: asyncpg.Connection, nid: str | None = None, *, name: str = "张三", series: str = "engineering",
                  periods: list[tuple] | None = None) -> int:
-    """Store a person with periods (from_year, level, workplace, region, unit); returns the person id."""
+    """Store a person with periods (from_year, level, workplace, region, unit[, affiliation]); returns the person id."""
     pid = await db.fetchval("insert into persons (national_id, name, series) values ($1, $2, $3) returning id",
                             nid or national_id(), name, series)
-    for from_year, level, workplace, region, unit in periods or [(2015, "intermediate", "standard", "522601", UNIT)]:
-        await db.execute("insert into person_periods values ($1, $2, $3, $4, $5, $6)",
-                         pid, from_year, level, workplace, region, unit)
+    for from_year, level, workplace, region, unit, *affiliation in periods or [
+            (2015, "intermediate", "standard", "522601", UNIT)]:
+        await db.execute("insert into person_periods (person_id, from_year, level, workplace, region, unit_code,"
+                         " affiliation) values ($1, $2, $3, $4, $5, $6, $7)",
+                         pid, from_year, level, workplace, region, unit, *(affiliation or ["unit"]))
     return pid
 
 

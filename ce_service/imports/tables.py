@@ -48,7 +48,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("level", "职称级别", True, "中级"),
         Column("workplace", "单位类型", True, "基层"),
         Column("region", "所在地区代码", True, "522601"),
-        Column("unit", "单位统一社会信用代码", True, "91522601700000000X"),
+        Column("unit", "单位统一社会信用代码", False, "91522601700000000X"),
+        # People without an employer unit: their personnel agency's or industry department's code instead.
+        Column("agency", "代理机构或行业主管部门统一社会信用代码", False, ""),
     ),
 }
 
@@ -178,10 +180,13 @@ def record_from_row(cells: dict[str, Any]) -> dict[str, Any]:
 def period_from_row(cells: dict[str, Any]) -> dict[str, Any]:
     """A row of the people template as one period of the person API."""
     level, workplace = cells.get("level"), cells.get("workplace")
-    return {"from_year": _year(cells.get("from_year")),
-            "level": LEVEL.get(level, level) if isinstance(level, str) else level,
-            "workplace": WORKPLACE.get(workplace, workplace) if isinstance(workplace, str) else workplace,
-            "region": _text(cells.get("region")), "unit": _text(cells.get("unit"))}
+    period = {"from_year": _year(cells.get("from_year")),
+              "level": LEVEL.get(level, level) if isinstance(level, str) else level,
+              "workplace": WORKPLACE.get(workplace, workplace) if isinstance(workplace, str) else workplace,
+              "region": _text(cells.get("region")), "unit": _text(cells.get("unit"))}
+    if cells.get("agency") is not None:
+        period["agency"] = _text(cells["agency"])
+    return period
 
 
 def template(kind: str, fmt: str) -> bytes:

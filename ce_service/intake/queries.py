@@ -1,18 +1,20 @@
 """SQL for record batches: everything set-based, one statement per step for the whole batch."""
 
-# Each person's id, name, series, and their periods' start years and regions (in order): the
-# region of the latest period decides client scopes, the region of a record's year its route.
+# Each person's id, name, series, and their periods' start years, regions and affiliations (in
+# order): the region of the latest period decides client scopes, the period of a record's year its route.
 PEOPLE = """
 select p.national_id, p.id, p.name, p.series,
        array(select pp.from_year from person_periods pp where pp.person_id = p.id order by pp.from_year) as years,
-       array(select pp.region::text from person_periods pp where pp.person_id = p.id order by pp.from_year) as regions
+       array(select pp.region::text from person_periods pp where pp.person_id = p.id order by pp.from_year) as regions,
+       array(select pp.affiliation from person_periods pp where pp.person_id = p.id order by pp.from_year)
+           as affiliations
 from persons p where p.national_id = any($1::bpchar[])
 """
 
-# The steps for each (series, region) of a batch: route_for once per pair, not once per record.
+# The steps for each (series, region, affiliation) of a batch: route_for once per triple, not once per record.
 ROUTES = """
-select x.series, x.region, coalesce(route_for($1, x.series, x.region), '{}') as route
-from unnest($2::text[], $3::text[]) as x (series, region)
+select x.series, x.region, x.affiliation, coalesce(route_for($1, x.series, x.region, x.affiliation), '{}') as route
+from unnest($2::text[], $3::text[], $4::text[]) as x (series, region, affiliation)
 """
 
 # region_earned defaults to the person's region in the record's year ($14), fixed at arrival so that

@@ -21,16 +21,22 @@ from persons p where p.national_id = $1
 PERSON_NAME_SERIES = "select name, series from persons where id = $1"
 
 PERIODS = """
-select from_year, level, workplace, region, unit_code from person_periods where person_id = $1 order by from_year
+select from_year, level, workplace, region, unit_code, affiliation from person_periods where person_id = $1
+order by from_year
 """
 
 DELETE_PERIODS = "delete from person_periods where person_id = $1"
 
 INSERT_PERIODS = """
-insert into person_periods (person_id, from_year, level, workplace, region, unit_code)
-select $1, p.from_year, p.level, p.workplace, p.region, p.unit_code
-from unnest($2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[])
-    as p (from_year, level, workplace, region, unit_code)
+insert into person_periods (person_id, from_year, level, workplace, region, unit_code, affiliation)
+select $1, p.from_year, p.level, p.workplace, p.region, p.unit_code, p.affiliation
+from unnest($2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+    as p (from_year, level, workplace, region, unit_code, affiliation)
+"""
+
+# Personnel agencies and industry departments among these credit codes, with the affiliation they give.
+AGENCIES = """
+select credit_code::text as code, kind from units where credit_code = any($1::bpchar[]) and kind in ('agency', 'industry')
 """
 
 INSERT_HISTORY = "insert into person_history (person_id, actor, before, after) values ($1, $2, $3, $4)"
@@ -46,3 +52,12 @@ insert into units (credit_code, name, kind, region, department) values ($1, $2, 
 on conflict (credit_code) do update set name = excluded.name, kind = excluded.kind,
     region = excluded.region, department = excluded.department
 """
+
+SERIES_WITH_PEOPLE = """
+select s.code, s.name_zh, (select count(*) from persons p where p.series = s.code) as people
+from series s order by s.code
+"""
+
+SERIES_SAME_CODE_OR_NAME = "select code, name_zh from series where code = $1 or name_zh = $2 limit 1"
+
+INSERT_SERIES = "insert into series (code, name_zh) values ($1, $2) on conflict (code) do nothing returning code"

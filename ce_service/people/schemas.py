@@ -15,14 +15,15 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 EXEMPTION_REASONS = {"green_channel": "绿色通道", "other": "其他"}
 
 
-class PeriodIn(msgspec.Struct, forbid_unknown_fields=True):
-    """From from_year until the next period: level, workplace kind, region and unit."""
+class PeriodIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """From from_year until the next period: level, workplace kind, region, and the unit or the agency."""
 
     from_year: Year
     level: Level
     workplace: Workplace
     region: str
-    unit: str
+    unit: str | None = None     # the employer unit's credit code
+    agency: str | None = None   # or, for people without a unit: a personnel agency's or industry department's
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True):

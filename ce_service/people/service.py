@@ -26,7 +26,9 @@ async def put_person(conn: asyncpg.Connection, client: ApiClient, national_id: s
     """Create or replace a person with their periods; returns the stored person and whether it was new."""
     check_national_id(national_id)
     series_known = await conn.fetchval(q.SERIES_EXISTS, data.series)
-    if errors := person_errors(data, series_known, clock.today().year):
+    codes = [p.agency for p in data.periods if p.agency is not None]
+    agencies = {r["code"]: r["kind"] for r in await conn.fetch(q.AGENCIES, codes)} if codes else {}
+    if errors := person_errors(data, series_known, clock.today().year, agencies):
         raise Invalid.of(errors)
     if not all(client.covers(p.region) for p in data.periods):
         raise Forbidden("Some periods are in regions this client may not manage.")
@@ -46,7 +48,8 @@ async def put_person(conn: asyncpg.Connection, client: ApiClient, national_id: s
         await conn.execute(
             q.INSERT_PERIODS, person_id,
             [p.from_year for p in periods], [p.level for p in periods], [p.workplace for p in periods],
-            [p.region for p in periods], [p.unit for p in periods],
+            [p.region for p in periods], [p.unit or p.agency for p in periods],
+            [agencies[p.agency] if p.agency is not None else "unit" for p in periods],
         )
         await conn.execute(q.INSERT_HISTORY, person_id, f"client:{client.id}:{client.name}", before,
                            msgspec.to_builtins(data))

@@ -1,4 +1,4 @@
-"""Employer units (用人单位), managed by administrators."""
+"""Employer units (用人单位), personnel agencies and industry departments, managed by administrators."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ from ce_service.identity import credit_code_error, region_error
 from ce_service.people import queries as q
 
 UNIT_KINDS = ("government", "public_institution", "enterprise", "private", "social_org", "other")
+# Organisations that vouch for people without an employer unit (a period's `agency`).
+AGENCY_KINDS = ("agency", "industry")
 
 
 async def save_unit(conn: asyncpg.Connection, code: str, name: str, kind: str, region: str, department: str = "") -> None:
-    """Add a unit or update its name, kind, region and department."""
+    """Add a unit (or an agency, an industry department) or update its name, kind, region and department."""
     errors = []
     if message := credit_code_error(code):
         errors.append(FieldError("code", message))
     if not name.strip():
         errors.append(FieldError("name", "must not be blank"))
-    if kind not in UNIT_KINDS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(UNIT_KINDS)}"))
+    if kind not in (*UNIT_KINDS, *AGENCY_KINDS):
+        errors.append(FieldError("kind", f"must be one of {', '.join((*UNIT_KINDS, *AGENCY_KINDS))}"))
     if message := region_error(region):
         errors.append(FieldError("region", message))
     if errors:

@@ -7,8 +7,9 @@ from ce_service.identity import credit_code_error, region_error
 from ce_service.people.schemas import EXEMPTION_REASONS, ExemptionIn, PersonIn
 
 
-def person_errors(data: PersonIn, series_known: bool, current_year: int) -> list[FieldError]:
-    """Every problem with a person's data, each naming its field."""
+def person_errors(data: PersonIn, series_known: bool, current_year: int,
+                  agencies: dict[str, str] | None = None) -> list[FieldError]:
+    """Every problem with a person's data, each naming its field (agencies: known agency codes → affiliation)."""
     errors: list[FieldError] = []
     if not data.name.strip():
         errors.append(FieldError("name", "must not be blank"))
@@ -25,8 +26,20 @@ def person_errors(data: PersonIn, series_known: bool, current_year: int) -> list
         previous = period.from_year
         if message := region_error(period.region):
             errors.append(FieldError(f"{at}.region", message))
-        if message := credit_code_error(period.unit):
+        if period.unit is not None and period.agency is not None:
+            errors.append(FieldError(f"{at}.agency", "give either unit or agency, not both"))
+        elif period.unit is None and period.agency is None:
+            errors.append(FieldError(f"{at}.unit", "give the employer unit's credit code, or agency for people "
+                                                   "without a unit"))
+        elif period.unit is not None and (message := credit_code_error(period.unit)):
             errors.append(FieldError(f"{at}.unit", message))
+        elif period.agency is not None:
+            if message := credit_code_error(period.agency):
+                errors.append(FieldError(f"{at}.agency", message))
+            elif period.agency not in (agencies or {}):
+                errors.append(FieldError(f"{at}.agency", "no personnel agency or industry department with this "
+                                                         "credit code (an administrator adds it: units add --kind "
+                                                         "agency|industry)"))
     return errors
 
 

@@ -87,17 +87,19 @@ insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role
 values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
 
-# Submitting fixes the record's route (routing_rules, by the person's series and region in that
-# year) and starts it at the first step; a route with no steps registers at once.
+# Submitting fixes the record's route (routing_rules, by the person's series, and region and
+# affiliation in that year) and starts it at the first step; a route with no steps registers at once.
 SUBMIT = f"""
 update records as r set route = x.route, step = 0, updated_at = now(), submitted_at = now(),
     status = case when cardinality(x.route) = 0 then 'registered' else 'submitted' end,
     registered_at = case when cardinality(x.route) = 0 then now() end
 from (
-    select coalesce(route_for(r2.source, p.series, (
-               select pp.region from person_periods pp where pp.person_id = r2.person_id and pp.from_year <= r2.year
-               order by pp.from_year desc limit 1)), '{{}}') as route
-    from records r2 join persons p on p.id = r2.person_id where r2.id = $1
+    select coalesce(route_for(r2.source, p.series, pp.region, pp.affiliation), '{{}}') as route
+    from records r2 join persons p on p.id = r2.person_id
+    left join lateral (select x.region, x.affiliation from person_periods x
+                       where x.person_id = r2.person_id and x.from_year <= r2.year
+                       order by x.from_year desc limit 1) pp on true
+    where r2.id = $1
 ) x
 where r.id = $1
 returning {RECORD_COLUMNS}

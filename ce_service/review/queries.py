@@ -1,23 +1,29 @@
 """SQL for reviewers: queues, the record under decision, the decisions, the integrity file."""
 
-VERIFIER_KIND = "select code, scope, series_only, series_excluded from verifier_kinds where role = $1"
+VERIFIER_KIND = "select code, scope, series_only, series_excluded, affiliation from verifier_kinds where role = $1"
 
-# A record with what decides who may see it: the person's unit and region in the record's year.
+# A record with what decides who may see it: the person's unit (or agency) and region in the record's year.
 _REVIEW_COLUMNS = """
 r.id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on, r.provider,
 r.region_earned, r.source, r.status, r.status_reason, r.route, r.step, r.submitted_at, r.registered_at,
-r.evidence_ref, r.created_at, p.id as person_id, p.national_id, p.name, p.series, pp.unit_code, pp.region
+r.evidence_ref, r.created_at, p.id as person_id, p.national_id, p.name, p.series, pp.unit_code, pp.region,
+pp.affiliation
 """
 
 _REVIEW_FROM = """
 records r join persons p on p.id = r.person_id
-left join lateral (select x.unit_code, x.region from person_periods x
+left join lateral (select x.unit_code, x.region, x.affiliation from person_periods x
                    where x.person_id = r.person_id and x.from_year <= r.year
                    order by x.from_year desc limit 1) pp on true
 """
 
-# $2 unit code or $3 region prefix: the reviewer's scope (one of them is null).
-_IN_SCOPE = "(($2::text is not null and pp.unit_code = $2::bpchar) or ($3::text is not null and pp.region like $3 || '%'))"
+# $2 unit code or $3 region prefix: the reviewer's scope (one of them is null). A unit-scoped kind
+# ($1) answers only for periods of its affiliation: a unit for its staff, an agency for its clients.
+_IN_SCOPE = """
+(($2::text is not null and pp.unit_code = $2::bpchar
+  and pp.affiliation = coalesce((select k.affiliation from verifier_kinds k where k.code = $1), pp.affiliation))
+ or ($3::text is not null and pp.region like $3 || '%'))
+"""
 
 _QUEUE_FILTER = f"""
 r.status in ('submitted', 'unit_approved') and r.route[r.step + 1] = $1 and {_IN_SCOPE}
@@ -76,9 +82,9 @@ insert into integrity_entries (person_id, kind, record_id, reason, actor) values
 # The person as the form shows them in `year`: their period, unit name and series name.
 FORM_PERSON = """
 select p.id, p.national_id, p.name, p.series, s.name_zh as series_zh, pp.level, pp.unit_code,
-    pp.region, u.name as unit_name
+    pp.region, pp.affiliation, u.name as unit_name
 from persons p join series s on s.code = p.series
-left join lateral (select x.level, x.unit_code, x.region from person_periods x
+left join lateral (select x.level, x.unit_code, x.region, x.affiliation from person_periods x
                    where x.person_id = p.id and x.from_year <= $2 order by x.from_year desc limit 1) pp on true
 left join units u on u.credit_code = pp.unit_code
 where p.national_id = $1::bpchar
@@ -100,8 +106,8 @@ order by e.at, e.id
 OWN_NATIONAL_ID = "select national_id from persons where id = $1"
 
 ROUTING_RULES = """
-select source, series, region_prefix, steps, note from routing_rules
-order by source, series nulls first, length(region_prefix), region_prefix
+select source, series, affiliation, region_prefix, steps, note from routing_rules
+order by source, series nulls first, affiliation nulls first, length(region_prefix), region_prefix
 """
 
 SERIES_EXISTS = "select exists (select 1 from series where code = $1)"
@@ -109,6 +115,7 @@ SERIES_EXISTS = "select exists (select 1 from series where code = $1)"
 VERIFIER_KINDS = "select code from verifier_kinds"
 
 UPSERT_ROUTING_RULE = """
-insert into routing_rules (source, series, region_prefix, steps, note) values ($1, $2, $3, $4, $5)
-on conflict (source, coalesce(series, ''), region_prefix) do update set steps = excluded.steps, note = excluded.note
+insert into routing_rules (source, series, region_prefix, steps, note, affiliation) values ($1, $2, $3, $4, $5, $6)
+on conflict (source, coalesce(series, ''), coalesce(affiliation, ''), region_prefix)
+do update set steps = excluded.steps, note = excluded.note
 """

@@ -9,6 +9,7 @@ from ce_service.identity import region_prefix_error
 from ce_service.review import queries as q
 
 SOURCES = ("self", "provider", "platform", "import", "recognised", "hr")
+AFFILIATIONS = ("unit", "agency", "industry")
 
 
 async def routing_table(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -17,13 +18,15 @@ async def routing_table(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 
 
 async def set_route(conn: asyncpg.Connection, source: str, series: str | None, region_prefix: str,
-                    steps: list[str], note: str = "") -> None:
-    """Add or replace the rule for (source, series, region prefix); records submitted from now on follow it."""
+                    steps: list[str], note: str = "", affiliation: str | None = None) -> None:
+    """Add or replace the rule for (source, series, affiliation, region); records submitted from now on follow it."""
     errors = []
     if source not in SOURCES:
         errors.append(FieldError("source", f"must be one of {', '.join(SOURCES)}"))
     if series is not None and not await conn.fetchval(q.SERIES_EXISTS, series):
         errors.append(FieldError("series", f"unknown series code {series!r}"))
+    if affiliation is not None and affiliation not in AFFILIATIONS:
+        errors.append(FieldError("affiliation", f"must be one of {', '.join(AFFILIATIONS)}"))
     if region_prefix and (message := region_prefix_error(region_prefix)):
         errors.append(FieldError("region", message))
     kinds = {r["code"] for r in await conn.fetch(q.VERIFIER_KINDS)}
@@ -34,4 +37,4 @@ async def set_route(conn: asyncpg.Connection, source: str, series: str | None, r
         errors.append(FieldError("steps", "a verifier kind may appear only once"))
     if errors:
         raise Invalid.of(errors)
-    await conn.execute(q.UPSERT_ROUTING_RULE, source, series, region_prefix, steps, note)
+    await conn.execute(q.UPSERT_ROUTING_RULE, source, series, region_prefix, steps, note, affiliation)

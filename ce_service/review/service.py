@@ -46,13 +46,15 @@ def _item(row: asyncpg.Record, history: list[EventOut] | None = None) -> ReviewI
 
 
 def _in_scope(user: User, kind: asyncpg.Record, row: asyncpg.Record) -> bool:
-    """The reviewer's unit or region, and the series their kind answers for (e.g. health for 卫健)."""
+    """The reviewer's unit or region, the series their kind answers for (e.g. health for 卫健), and for
+    unit-scoped kinds the affiliation (a unit's staff, an agency's or industry department's people)."""
     if kind["series_only"] is not None and row["series"] != kind["series_only"]:
         return False
     if row["series"] in kind["series_excluded"]:
         return False
     if kind["scope"] == "unit":
-        return user.unit_code is not None and row["unit_code"] == user.unit_code
+        return (user.unit_code is not None and row["unit_code"] == user.unit_code
+                and kind["affiliation"] in (None, row["affiliation"]))
     return user.region_prefix is not None and (row["region"] or "").startswith(user.region_prefix)
 
 

@@ -19,7 +19,7 @@ from ce_service.web.render import html
 from ce_service.web.texts import ZH
 
 LOGIN_CSRF_COOKIE = "ce_login_csrf"
-REVIEWER_ROLES = ("unit_reviewer", "hr_reviewer", "health_reviewer")
+REVIEWER_ROLES = ("unit_reviewer", "agency_reviewer", "industry_reviewer", "hr_reviewer", "health_reviewer")
 
 
 class SignInRequired(Unauthorized):

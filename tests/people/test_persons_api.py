@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ce_service.identity import make_credit_code
+from ce_service.people.units import save_unit
 from tests.builders import OTHER_UNIT, UNIT, api_client, national_id, person
 
 NID = national_id(123)
@@ -149,6 +151,18 @@ async def test_exemption_is_recorded(api, db, hr):
     assert dict(row) == {"from_year": 2022, "to_year": 2023, "reason": "green_channel", "note": "省级人才绿色通道"}
 
 
+async def test_exemption_before_the_first_period_is_422(api, db, hr):
+    """Years before the person's first period are not_applicable already; an exemption there is refused."""
+    await person(db, NID, periods=[(2021, "intermediate", "standard", "522601", UNIT)])
+    body = {"from_year": 2020, "to_year": 2022, "reason": "green_channel"}
+    response = await api.post(f"/api/v1/persons/{NID}/exemptions", json=body, headers=hr)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "from_year" and "2021" in response.json()["errors"][0]["message"]
+    assert await db.fetchval("select count(*) from exemptions") == 0
+    response = await api.post(f"/api/v1/persons/{NID}/exemptions", json={**body, "from_year": 2021}, headers=hr)
+    assert response.status_code == 201
+
+
 async def test_exemption_for_unknown_person_is_404(api, hr):
     body = {"from_year": 2022, "to_year": 2023, "reason": "green_channel"}
     response = await api.post(f"/api/v1/persons/{NID}/exemptions", json=body, headers=hr)
@@ -210,3 +224,36 @@ async def test_nul_character_is_a_422_not_a_500(api, hr):
     body = {**BODY, "name": "张\u0000三"}
     response = await api.put(f"/api/v1/persons/{NID}", json=body, headers=hr)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body"
+
+
+AGENCY = make_credit_code("91420100700000001")   # a personnel agency (人事代理机构) in Wuhan
+
+
+async def test_a_period_names_an_agency_instead_of_a_unit(api, db, hr):
+    """Seed 004 (Xianning): "自由职业专业技术人员，由人事代理机构履行审核、公示、推荐程序。" A freelancer's
+    period names the agency's credit code as `agency`; the answer echoes exactly what was sent."""
+    await save_unit(db, AGENCY, "咸宁市人才服务中心", "agency", "421200")
+    body = {"name": "王五", "series": "engineering", "periods": [
+        {"from_year": 2019, "level": "intermediate", "workplace": "private", "region": "421202", "agency": AGENCY}]}
+    created = await api.put(f"/api/v1/persons/{NID}", json=body, headers=hr)
+    assert created.status_code == 201, created.text
+    assert created.json() == {**body, "national_id": MASKED}
+    row = await db.fetchrow("select unit_code, affiliation from person_periods")
+    assert (row["unit_code"], row["affiliation"]) == (AGENCY, "agency")
+
+
+@pytest.mark.parametrize(("period", "field", "words"), [
+    ({"unit": UNIT, "agency": AGENCY}, "periods[0].agency", "not both"),
+    ({}, "periods[0].unit", "agency"),
+    ({"agency": OTHER_UNIT}, "periods[0].agency", "no personnel agency"),   # a code nobody registered as an agency
+    ({"agency": AGENCY[:-1] + ("0" if AGENCY[-1] != "0" else "1")}, "periods[0].agency", "check character"),
+])
+async def test_a_period_needs_exactly_one_known_unit_or_agency(api, db, hr, period, field, words):
+    """Seeds 003 and 004: people of 非公经济组织 and 自由职业者 are vouched for by an industry department or an
+    agency, everyone else by their unit: a period says which, once."""
+    await save_unit(db, AGENCY, "咸宁市人才服务中心", "agency", "421200")
+    base = {k: v for k, v in BODY["periods"][0].items() if k != "unit"}
+    response = await api.put(f"/api/v1/persons/{NID}", json={**BODY, "periods": [{**base, **period}]}, headers=hr)
+    assert response.status_code == 422, response.text
+    assert any(e["field"] == field and words in e["message"] for e in response.json()["errors"]), response.json()
+    assert await db.fetchval("select count(*) from persons") == 0

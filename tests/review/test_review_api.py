@@ -374,7 +374,7 @@ async def test_routing_is_changed_as_data(db):
     assert await db.fetchval("select route_for('provider', 'health', '522601')") == ["health"]  # series beats region
     await set_route(db, "provider", None, "5226", ["hr"])
     assert await db.fetchval("select route_for('provider', 'engineering', '522601')") == ["hr"]
-    assert len(await routing_table(db)) == 11
+    assert len(await routing_table(db)) == 24
     with pytest.raises(Invalid, match="steps"):
         await set_route(db, "self", None, "", ["unit", "wizard"])
     with pytest.raises(Invalid, match="source"):
