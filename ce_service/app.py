@@ -32,6 +32,7 @@ from ce_service.health import health, ready
 from ce_service.imports import controllers as import_routes
 from ce_service.intake import hr_controllers as hr_routes
 from ce_service.intake import provider_controllers as provider_routes
+from ce_service.integrity import controllers as integrity_routes
 from ce_service.jobs import worker_settings
 from ce_service.metrics import metrics, observe_requests
 from ce_service.openapi import correct_document
@@ -91,6 +92,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *hr_routes.ROUTES,
             *provider_routes.ROUTES,
             *review_routes.ROUTES,
+            *integrity_routes.ROUTES,
             *platform_routes.ROUTES,
             *import_routes.ROUTES,
             *evidence_routes.ROUTES,

@@ -125,6 +125,16 @@ from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::text[],
 order by e.n
 """
 
+# Every revocation is in the person's integrity file (诚信档案), as the services write it.
+INSERT_REVOCATION_ENTRIES = """
+insert into integrity_entries (person_id, at, kind, reason, entry_date, record_id, actor_kind, actor_id, actor)
+select r.person_id, e.at, 'revocation', coalesce(e.reason, ''), (e.at at time zone 'Asia/Shanghai')::date, r.id,
+    e.actor_kind, e.actor_id, e.actor_name || ' (' || e.role || ' ' || e.scope || ')'
+from record_events e join records r on r.id = e.record_id
+where e.action = 'revoke'
+order by e.at, e.id
+"""
+
 # ---------------------------------------------------------------------------------------------- content
 
 SEED = 2026
@@ -683,6 +693,7 @@ async def _insert_records(conn: asyncpg.Connection, records: list[Record], perso
             before = s.to_status
     await conn.execute(INSERT_RECORDS, *columns)
     await conn.execute(INSERT_EVENTS, *events)
+    await conn.execute(INSERT_REVOCATION_ENTRIES)
 
 
 LATE_COPIES = 3

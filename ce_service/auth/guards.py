@@ -104,6 +104,19 @@ def reviewer(*, departments_only: bool = False) -> Guard:
     return _signed_in_and(refusal)
 
 
+def client_or_reviewer(*kinds: str, departments_only: bool = False) -> Guard:
+    """A guard admitting machine clients of `kinds` (bearer token) or signed-in reviewers (session cookie)."""
+    as_client, as_reviewer = machine_client(*kinds), reviewer(departments_only=departments_only)
+
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        if bearer_token(connection) is None and connection.cookies.get(SESSION_COOKIE):
+            await as_reviewer(connection, handler)
+        else:
+            await as_client(connection, handler)
+
+    return guard
+
+
 def staff() -> Guard:
     """A guard admitting reviewers and administrators: every signed-in role but the professional's."""
     return _signed_in_and(lambda user: "Professionals log their own hours; imports are for units, departments and"
@@ -124,3 +137,18 @@ def for_clients(*kinds: str) -> dict[str, Any]:
 def provide_user(request: Request) -> User:
     """The user a guard admitted."""
     return request.state.user
+
+
+def _client_if_any(request: Request) -> ApiClient | None:
+    return request.state.get("client")
+
+
+def _user_if_any(request: Request) -> User | None:
+    return request.state.get("user")
+
+
+def for_clients_or_reviewers(*kinds: str, departments_only: bool = False) -> dict[str, Any]:
+    """Route-decorator arguments: admit clients of these kinds or reviewers; the handler gets `client` or `user`."""
+    return {"guards": [client_or_reviewer(*kinds, departments_only=departments_only)],
+            "dependencies": {"client": Provide(_client_if_any, sync_to_thread=False),
+                             "user": Provide(_user_if_any, sync_to_thread=False)}}

@@ -1,13 +1,16 @@
-"""Revoking a registered record (fraud found): it stops counting from that instant on."""
+"""Revoking a registered record (fraud found): it stops counting from that instant on; the file notes it."""
 
 from __future__ import annotations
 
 import asyncpg
 
+from ce_service import clock
 from ce_service.auth.models import ApiClient
 from ce_service.errors import Conflict, Invalid, NotFound
 from ce_service.hours import to_hours
 from ce_service.identity import mask_national_id
+from ce_service.integrity import queries as integrity_q
+from ce_service.integrity.service import client_actor
 from ce_service.records import queries as q
 from ce_service.records.schemas import MachineRecordOut
 from ce_service.records.service import record_uuid
@@ -26,7 +29,7 @@ def machine_out(row: asyncpg.Record) -> MachineRecordOut:
 
 
 async def revoke_by_client(conn: asyncpg.Connection, client: ApiClient, record_id: str, reason: str) -> MachineRecordOut:
-    """Revoke a registered record for an HR system (409 when it is not registered, e.g. revoked already)."""
+    """Revoke a registered record for an HR system (409 when not registered) and note it in the integrity file."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise Invalid.field("reason", f"must be 1 to {MAX_REASON} characters")
@@ -42,4 +45,6 @@ async def revoke_by_client(conn: asyncpg.Connection, client: ApiClient, record_i
         updated = await conn.fetchrow(q.REVOKE, row["id"], reason)
         await conn.execute(q.INSERT_EVENT_NOW, row["id"], "client", client.id, client.name, client.kind,
                            ",".join(client.regions), "revoke", "registered", "revoked", reason)
+        await conn.execute(integrity_q.INSERT_ENTRY, row["person_id"], "revocation", reason, clock.today(), "",
+                           False, row["id"], "client", client.id, client_actor(client))
     return machine_out(updated)

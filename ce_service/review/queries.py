@@ -1,4 +1,4 @@
-"""SQL for reviewers: queues, the record under decision, the decisions, the integrity file."""
+"""SQL for reviewers: queues, the record under decision, the decisions, the registration form."""
 
 VERIFIER_KIND = "select code, scope, series_only, series_excluded, affiliation from verifier_kinds where role = $1"
 
@@ -73,10 +73,6 @@ select actor_name, at, action from record_events where record_id = $1 order by i
 EVENTS = """
 select at, action, from_status, to_status, actor_name, role, scope, reason from record_events
 where record_id = $1 order by id
-"""
-
-INSERT_INTEGRITY = """
-insert into integrity_entries (person_id, kind, record_id, reason, actor) values ($1, $2, $3, $4, $5)
 """
 
 # The person as the form shows them in `year`: their period, unit name and series name.

@@ -10,6 +10,7 @@ from ce_service.compliance.service import year_verdict
 from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, problem_of
 from ce_service.hours import to_hours
 from ce_service.identity import mask_national_id, national_id_error
+from ce_service.integrity import queries as integrity_q
 from ce_service.records.schemas import EventOut
 from ce_service.records.service import record_uuid
 from ce_service.review import queries as q
@@ -56,6 +57,12 @@ def _in_scope(user: User, kind: asyncpg.Record, row: asyncpg.Record) -> bool:
         return (user.unit_code is not None and row["unit_code"] == user.unit_code
                 and kind["affiliation"] in (None, row["affiliation"]))
     return user.region_prefix is not None and (row["region"] or "").startswith(user.region_prefix)
+
+
+async def sees(conn: asyncpg.Connection, user: User, row: asyncpg.Record) -> bool:
+    """True when a person or record (series, unit_code, region) is in this reviewer's scope."""
+    kind = await conn.fetchrow(q.VERIFIER_KIND, user.role)
+    return kind is not None and _in_scope(user, kind, row)
 
 
 async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, source: str | None,
@@ -167,8 +174,8 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
             raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
         await conn.execute(q.REVOKE, row["id"], reason)
         await _event(conn, row, user, "revoke", "revoked", reason)
-        await conn.execute(q.INSERT_INTEGRITY, row["person_id"], "hours_revoked", row["id"], reason,
-                           f"{user.display_name} ({user.role} {user.scope})")
+        await conn.execute(integrity_q.INSERT_ENTRY, row["person_id"], "revocation", reason, clock.today(), "",
+                           False, row["id"], "user", user.id, f"{user.display_name} ({user.role} {user.scope})")
     return await record(conn, user, record_id)
 
 

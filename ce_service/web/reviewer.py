@@ -1,6 +1,8 @@
-"""Reviewers' pages: the queue, a record with its certificate and history, approve, return, approve many."""
+"""Reviewers' pages: the queue, a record with its certificate and history, decisions, a person's integrity file."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import asyncpg
 from litestar import Request, Response, get, post
@@ -8,7 +10,10 @@ from litestar.di import Provide
 
 from ce_service.auth.guards import provide_user, signed_in
 from ce_service.auth.models import User
+from ce_service import clock
 from ce_service.errors import Invalid
+from ce_service.integrity import service as integrity
+from ce_service.integrity.schemas import KINDS
 from ce_service.review import service as review
 from ce_service.web.render import html
 from ce_service.web.session import REVIEWER_ROLES, page_csrf, page_user
@@ -82,4 +87,31 @@ async def approve_many(request: Request, user: User, db: asyncpg.Connection) -> 
     return html("flash.html", message=message, headers={"HX-Trigger": "queue-changed"})
 
 
-ROUTES = [queue, record, approve, return_record, approve_many]
+@get("/review/persons/{national_id:str}/integrity", include_in_schema=False)
+async def integrity_file(request: Request, national_id: str, db: asyncpg.Connection) -> Response:
+    """A person's integrity file; HR and health reviewers also get the form to add an entry."""
+    user = await page_user(request, *REVIEWER_ROLES)
+    file = await integrity.file_for_user(db, user, national_id)
+    return html("integrity.html", user=user, csrf=page_csrf(request), file=file, kinds=KINDS,
+                can_write=user.role in FORM_ROLES, today=clock.today().isoformat(),
+                done=request.query_params.get("done"))
+
+
+def _date_or_none(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@post("/review/persons/{national_id:str}/integrity", **{**WRITE, "guards": [signed_in(*FORM_ROLES)]})
+async def add_integrity_entry(request: Request, national_id: str, user: User, db: asyncpg.Connection) -> Response:
+    """Enter falsification, misconduct or a blacklisting (HR and health reviewers, the person in their region)."""
+    form = await request.form()
+    await integrity.add_by_reviewer(
+        db, user, national_id, str(form.get("kind", "")), str(form.get("reason", "")),
+        _date_or_none(str(form.get("date", ""))), str(form.get("document", "")), bool(form.get("bars_declaration")))
+    return Response("", status_code=200, headers={"HX-Redirect": f"/review/persons/{national_id}/integrity?done=1"})
+
+
+ROUTES = [queue, record, approve, return_record, approve_many, integrity_file, add_integrity_entry]

@@ -41,7 +41,7 @@ SCHEMA = schemathesis.openapi.from_dict(_openapi())
 EXAMPLES = int(os.environ.get("CE_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 MACHINE = {"/api/v1/compliance/": "review_system", "/api/v1/provider/": "provider", "/api/v1/hr/": "hr_system",
-           "/api/v1/persons/": "hr_system"}
+           "/api/v1/persons/": "hr_system", "/api/v1/integrity/": "hr_system"}
 SIGNED_IN = {"/api/v1/me/": "pro", "/api/v1/auth/": "pro", "/api/v1/review/": "hr", "/api/v1/imports": "hr",
              "/api/v1/admin/": "admin"}
 

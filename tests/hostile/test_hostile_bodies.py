@@ -38,6 +38,8 @@ WRITES = [
     ("hr_system", "PUT", f"/api/v1/persons/{NID}", PERSON),
     ("hr_system", "POST", f"/api/v1/persons/{NID}/exemptions",
      {"from_year": YEAR, "to_year": YEAR, "reason": "other", "note": "说明"}),
+    ("hr_system", "POST", f"/api/v1/persons/{NID}/integrity",
+     {"kind": "misconduct", "reason": "抄袭", "date": f"{YEAR}-05-20", "document": "", "bars_declaration": False}),
     ("hr_system", "POST", "/api/v1/hr/records", {"records": [PUSHED]}),
     ("provider", "POST", "/api/v1/provider/records", {"records": [PUSHED]}),
     ("review_system", "POST", "/api/v1/compliance/batch", {"national_ids": [NID], "from_year": YEAR, "to_year": YEAR}),
@@ -51,7 +53,8 @@ def _nested(depth: int) -> bytes:
 
 @pytest.mark.parametrize(("caller", "method", "path", "body"), WRITES, ids=[f"{m} {p}" for _, m, p, _ in WRITES])
 async def test_malformed_bodies_are_4xx_problems_and_store_nothing(api, db, callers, caller, method, path, body):
-    stored = "select (select count(*) from records) + (select count(*) from exemptions) + (select count(*) from persons)"
+    stored = ("select (select count(*) from records) + (select count(*) from exemptions) + (select count(*) from persons)"
+              " + (select count(*) from integrity_entries)")
     before = await db.fetchval(stored)
     headers = {**callers[caller], "content-type": "application/json"}
     hostile = [

@@ -165,7 +165,7 @@ async def test_revoke_writes_the_integrity_file(api, db, people):
     revoked = await api.post(f"/api/v1/review/records/{record_id}/revoke", json={"reason": "伪造证书"}, headers=headers)
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     entry = await db.fetchrow("select kind, reason, record_id::text as record_id from integrity_entries")
-    assert dict(entry) == {"kind": "hours_revoked", "reason": "伪造证书", "record_id": record_id}
+    assert dict(entry) == {"kind": "revocation", "reason": "伪造证书", "record_id": record_id}
     twice = await api.post(f"/api/v1/review/records/{record_id}/revoke", json={"reason": "x"}, headers=headers)
     assert twice.status_code == 409
 
