@@ -34,7 +34,7 @@ def record_errors(
         errors.append(FieldError("category", "must be public or professional"))
     if message := half_hours_error(hours, max_hours):
         errors.append(FieldError("hours", message))
-    late = date(year + 1, *EXAM_YEAR_OPEN_UNTIL) if year < 9999 else date.max
+    late = date(year + 1, *EXAM_YEAR_OPEN_UNTIL) if 1 <= year < 9999 else date.min  # a year out of range is refused above
     if completed_on.year != year and not (may_finish_next_year and year < completed_on.year and completed_on <= late):
         errors.append(FieldError("completed_on", f"must be inside the record's year {year}"
                                  + (f" or by {late.isoformat()}" if may_finish_next_year else "")))
