@@ -14,7 +14,8 @@ UPDATE_PERSON = "update persons set name = $2, series = $3, updated_at = now() w
 
 PERSON_ID_AND_REGION = """
 select p.id, (select pp.region from person_periods pp where pp.person_id = p.id order by pp.from_year desc limit 1)
-    as region
+    as region,
+    (select min(pp.from_year) from person_periods pp where pp.person_id = p.id) as first_year
 from persons p where p.national_id = $1
 """
 

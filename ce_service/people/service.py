@@ -66,6 +66,9 @@ async def add_exemption(conn: asyncpg.Connection, client: ApiClient, national_id
     person = await conn.fetchrow(q.PERSON_ID_AND_REGION, national_id)
     if person is None or not client.covers(person["region"]):
         raise NotFound("No person with this ID number in the registry.")
+    if person["first_year"] is not None and data.from_year < person["first_year"]:
+        # Those years are not_applicable already: an exemption there would say something untrue.
+        raise Invalid.field("from_year", f"must not be before the person's first period ({person['first_year']})")
     person_id = person["id"]
     exemption_id = await conn.fetchval(q.INSERT_EXEMPTION, person_id, data.from_year, data.to_year, data.reason,
                                        data.note, f"client:{client.id}:{client.name}")
