@@ -29,8 +29,9 @@ insert into verifier_kinds (code, name_zh, role, scope, affiliation) values
     ('agency', '人事代理机构', 'agency_reviewer', 'unit', 'agency'),
     ('industry', '行业主管部门', 'industry_reviewer', 'unit', 'industry');
 
--- Routing by affiliation too (null: any). The most specific rule wins: an affiliation over any
--- (a person without a unit has no unit to verify), then a series over any, then the longer region.
+-- Routing by affiliation too (null: any). The most specific rule wins: a series over any (a series
+-- may be verified only by its own department, e.g. health), then an affiliation over any (a person
+-- without a unit has no unit to verify), then the longer region.
 alter table routing_rules add column affiliation text check (affiliation in ('unit', 'agency', 'industry'));
 drop index routing_rules_unique;
 create unique index routing_rules_unique on routing_rules (source, coalesce(series, ''), coalesce(affiliation, ''), region_prefix);
@@ -42,7 +43,7 @@ returns text[] language sql stable as $$
     where source = p_source and (series is null or series = p_series)
       and (affiliation is null or affiliation = p_affiliation)
       and coalesce(p_region, '') like region_prefix || '%'
-    order by (affiliation is not null) desc, (series is not null) desc, length(region_prefix) desc
+    order by (series is not null) desc, (affiliation is not null) desc, length(region_prefix) desc
     limit 1
 $$;
 
@@ -59,4 +60,6 @@ insert into routing_rules (source, series, affiliation, steps, note) values
     ('recognised', null, 'agency', '{agency,hr}', '外地学时认定'),
     ('recognised', 'health', 'agency', '{agency,health}', ''),
     ('recognised', null, 'industry', '{industry,hr}', '外地学时认定'),
-    ('recognised', 'health', 'industry', '{industry,health}', '');
+    ('recognised', 'health', 'industry', '{industry,health}', '')
+-- An operator may have added some of these by hand already: theirs stays.
+on conflict (source, coalesce(series, ''), coalesce(affiliation, ''), region_prefix) do nothing;

@@ -19,7 +19,7 @@ HR = for_clients("hr_system")
 
 @post("/api/v1/hr/records", **HR, **json_body(BatchIn, items_checked_for_nul=True), status_code=200)
 async def push_registered(data: BatchIn, client: ApiClient, db: asyncpg.Connection, state: State) -> BatchOut:
-    """Records an HR system already verified: registered on arrival."""
+    """Records an HR system already verified: registered on arrival (the health series waits for the health department)."""
     return await service.accept_batch(db, client, data.records, service.HR, state.settings.max_hours_per_record)
 
 

@@ -141,7 +141,7 @@ async def _revoked_approvals(conn: asyncpg.Connection, regions: list[str] | None
     errors = []
     if not 1 <= limit <= MAX_UNITS_PAGE:
         errors.append(FieldError("limit", f"must be between 1 and {MAX_UNITS_PAGE}"))
-    if after is not None and (after < 1 or not await conn.fetchval(q.REVOCATION_EXISTS, after)):
+    if after is not None and (not 1 <= after < 2**63 or not await conn.fetchval(q.REVOCATION_EXISTS, after)):
         errors.append(FieldError("after", "must be a next_after this list gave"))
     if errors:
         raise Invalid.of(errors)

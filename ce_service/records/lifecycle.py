@@ -18,7 +18,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "withdraw": {"draft": "withdrawn", "submitted": "withdrawn", "returned": "withdrawn"},
 }
 
-ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "supersede": "被官方记录取代"}
+ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "supersede": "被官方记录取代",
+             "restore": "恢复（官方记录被退回）"}
 
 
 class TransitionRefused(Exception):

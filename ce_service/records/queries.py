@@ -138,5 +138,18 @@ SUPERSEDE = """
 update records set status = 'superseded', superseded_by = $2, status_reason = $3, updated_at = now() where id = $1
 """
 
+# The records an official record superseded, with the status each had before (its supersede event's).
+SUPERSEDED_BY = """
+select r.id, (select e.from_status from record_events e where e.record_id = r.id and e.action = 'supersede'
+              order by e.id desc limit 1) as previous
+from records r where r.superseded_by = $1 and r.status = 'superseded'
+order by r.id
+for update of r
+"""
+
+RESTORE = """
+update records set status = $2, superseded_by = null, status_reason = null, updated_at = now() where id = $1
+"""
+
 # The person's advisory lock (the key intake uses), so a submit and an official arrival cannot miss each other.
 LOCK_PERSON = "select pg_advisory_xact_lock(hashtext(national_id)) from persons where id = $1"

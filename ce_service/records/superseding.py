@@ -103,3 +103,21 @@ async def supersede_if_official(conn: asyncpg.Connection, record_id: Any) -> boo
             await _supersede(conn, [(row, row)])
             return True
     return False
+
+
+RESTORED = "官方记录未通过审核，恢复本人登记的记录"
+
+
+async def restore_superseded(conn: asyncpg.Connection, official_id: Any) -> int:
+    """Put back the self-logged records an official record superseded, now that it was returned; returns how many.
+
+    An official record waiting for verification supersedes at once; if a reviewer then returns it,
+    the person's own record must count (or wait) again instead of nothing counting.
+    """
+    rows = await conn.fetch(q.SUPERSEDED_BY, official_id)
+    for row in rows:
+        previous = row["previous"] or "submitted"
+        await conn.execute(q.RESTORE, row["id"], previous)
+        await conn.execute(q.INSERT_EVENT_NOW, row["id"], "system", None, "系统", "system", "", "restore",
+                           "superseded", previous, f"{RESTORED}: {official_id}")
+    return len(rows)

@@ -7,6 +7,7 @@ import asyncpg
 from ce_service import clock
 from ce_service.auth.models import User
 from ce_service.compliance.service import year_verdict
+from ce_service.records.superseding import restore_superseded
 from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, problem_of
 from ce_service.hours import to_hours
 from ce_service.identity import mask_national_id, national_id_error
@@ -145,6 +146,8 @@ async def return_record(conn: asyncpg.Connection, user: User, record_id: str, re
             raise await _already_decided(conn, row)
         await conn.execute(q.RETURN, row["id"], reason)
         await _event(conn, row, user, "return", "returned", reason)
+        if row["source"] != "self":
+            await restore_superseded(conn, row["id"])
     return await record(conn, user, record_id)
 
 

@@ -110,7 +110,9 @@ async def add_integrity_entry(request: Request, national_id: str, user: User, db
     form = await request.form()
     await integrity.add_by_reviewer(
         db, user, national_id, str(form.get("kind", "")), str(form.get("reason", "")),
-        _date_or_none(str(form.get("date", ""))), str(form.get("document", "")), bool(form.get("bars_declaration")))
+        _date_or_none(str(form.get("date", ""))), str(form.get("document", "")),
+        # Only the checkbox's own value means yes: "0", "false" or anything else sent by hand is no.
+        str(form.get("bars_declaration", "")) in ("1", "on", "true"))
     return Response("", status_code=200, headers={"HX-Redirect": f"/review/persons/{national_id}/integrity?done=1"})
 
 

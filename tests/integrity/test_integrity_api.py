@@ -286,7 +286,7 @@ async def test_units_list_is_newest_revocation_first_in_pages(api, db, world):
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"limit": "ten"}, {"after": "abc"}, {"after": 0},
-                                    {"after": -5}, {"after": 987654321}])
+                                    {"after": -5}, {"after": 987654321}, {"after": 2**63}, {"after": 10**25}])
 async def test_units_list_refuses_bad_paging(api, world, params):
     answer = await api.get("/api/v1/integrity/units", params=params, headers=world["hr_system"])
     assert answer.status_code == 422, (params, answer.text)

@@ -62,6 +62,12 @@ async def test_the_form_checks_what_the_api_checks(api, db):
     plain = await api.post(url, data={"kind": "blacklist", "reason": "失信", "date": clock.today().isoformat()},
                            headers=headers)
     assert plain.status_code == 200 and await db.fetchval("select bars_declaration from integrity_entries") is False
+    # A hand-made "0" or "false" is no, too: only the checkbox's own value bars.
+    for no in ("0", "false", "no"):
+        sent = await api.post(url, data={"kind": "blacklist", "reason": "失信", "date": clock.today().isoformat(),
+                                         "bars_declaration": no}, headers=headers)
+        assert sent.status_code == 200
+    assert await db.fetchval("select bool_or(bars_declaration) from integrity_entries") is False
 
 
 async def test_who_sees_the_page_and_who_may_write(api, db):

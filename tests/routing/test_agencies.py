@@ -154,3 +154,12 @@ async def test_the_agency_works_its_queue_on_the_web_pages(api, db, world):
     await sign_in(api, "hr-hubei")
     page = await api.get(f"/review/records/{record_id}")
     assert page.status_code == 200 and "人事代理机构" in page.text
+
+
+async def test_a_series_rule_outranks_an_affiliation_rule(db):
+    """卫生系列继续教育学时（学分）需经卫生健康部门审核验印: a rule naming only an affiliation cannot send health
+    records to HR, which does not verify the health series."""
+    await db.execute("insert into routing_rules (source, affiliation, steps) values ('self', 'unit', '{unit,hr}')")
+    assert await db.fetchval("select route_for('self', 'health', '522601', 'unit')") == ["unit", "health"]
+    assert await db.fetchval("select route_for('self', 'engineering', '522601', 'unit')") == ["unit", "hr"]
+    assert await db.fetchval("select route_for('self', 'health', '522601', 'agency')") == ["agency", "health"]

@@ -91,3 +91,24 @@ async def test_a_returned_official_record_does_not_supersede(api, db, setup):
     await db.execute("update records set status = 'returned' where id = $1", pushed["results"][0]["record_id"])
     mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
     assert mine["status"] == "submitted"
+
+
+async def test_a_returned_official_record_gives_the_own_record_back(api, db, setup):
+    """An official record waiting for verification supersedes at once; returned, the person's own record is restored."""
+    mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
+    pushed = (await api.post("/api/v1/provider/records", json={"records": [official("P-5")]},
+                             headers=setup["provider"])).json()
+    official_id = pushed["results"][0]["record_id"]
+    assert (await api.get(f"/api/v1/me/records/{mine['id']}")).json()["status"] == "superseded"
+    await user(db, "hr1", "hr_reviewer", region_prefix="52")
+    hr_csrf = await sign_in(api, "hr1")
+    returned = await api.post(f"/api/v1/review/records/{official_id}/return", json={"reason": "证书不清"},
+                              headers=hr_csrf)
+    assert returned.status_code == 200, returned.text
+    row = await db.fetchrow("select status, superseded_by from records where id = $1", mine["id"])
+    assert (row["status"], row["superseded_by"]) == ("submitted", None)
+    last = await db.fetchrow("select action, from_status, to_status, reason from record_events where record_id = $1"
+                             " order by id desc limit 1", mine["id"])
+    assert (last["action"], last["from_status"], last["to_status"]) == ("restore", "superseded", "submitted")
+    assert official_id in last["reason"]
+    assert await professional_hours(api, setup["review"]) == {"registered": 0, "pending": 12.5}
