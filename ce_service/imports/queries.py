@@ -43,7 +43,10 @@ order by i.created_at desc, i.id limit $2 offset $3
 # A run takes the import (queued, or running but abandoned by a dead worker) and locks it for itself.
 FOR_RUN = """
 select i.id, i.kind, i.content, i.rows_done, i.status, i.unit_code, i.uploader_name,
-       c.id as client_id, c.name as client_name, c.regions as client_regions
+       c.id as client_id, c.name as client_name, c.regions as client_regions,
+       -- whose people a unit-scoped uploader answers for: its kind's affiliation (unit, agency, industry)
+       (select coalesce(k.affiliation, 'unit') from users u join verifier_kinds k on k.role = u.role
+        where u.id = i.uploaded_by) as affiliation
 from imports i join api_clients c on c.id = i.client_id
 where i.id = $1 and i.status in ('queued', 'running')
 """
@@ -81,7 +84,9 @@ where import_id = $1 and ($2::text is null or status = $2) order by line
 
 # The person's current unit, for a unit's import of records.
 CURRENT_UNITS = """
-select p.national_id,
-       (select pp.unit_code from person_periods pp where pp.person_id = p.id order by pp.from_year desc limit 1) as unit
-from persons p where p.national_id = any($1::bpchar[])
+select p.national_id, pp.unit_code as unit, pp.affiliation
+from persons p
+left join lateral (select x.unit_code, x.affiliation from person_periods x where x.person_id = p.id
+                   order by x.from_year desc limit 1) pp on true
+where p.national_id = any($1::bpchar[])
 """

@@ -175,7 +175,7 @@ async def _run(conn: asyncpg.Connection, row: asyncpg.Record, max_hours: int,
     for chunk in chunks:
         async with conn.transaction():
             if row["kind"] == "records":
-                results = await _records(conn, client, row["unit_code"], chunk, max_hours)
+                results = await _records(conn, client, row["unit_code"], chunk, max_hours, row["affiliation"] or "unit")
             else:
                 results = await _people(conn, client, chunk, max_hours)
             await conn.execute(q.INSERT_ROWS, row["id"], [r[0] for r in results], [r[1] for r in results],
@@ -222,15 +222,16 @@ def _errors_json(errors: list[FieldError]) -> str:
 
 
 async def _records(conn: asyncpg.Connection, client: ApiClient, unit: str | None, chunk: list[Row],
-                   max_hours: int) -> list[Result]:
+                   max_hours: int, affiliation: str = "unit") -> list[Result]:
     raws = [record_from_row(cells) for _, cells in chunk]
     results: list[Result | None] = [None] * len(chunk)
     if unit is not None:
         # A unit imports for its own people only (people not registered yet are held, as from anyone).
         ids = [r["national_id"] for r in raws if isinstance(r["national_id"], str) and len(r["national_id"]) == 18]
-        units = {r["national_id"]: r["unit"] for r in await conn.fetch(q.CURRENT_UNITS, ids)}
+        # The code and what it stands for: an agency's staff desk (unit) is not the agency for its clients.
+        units = {r["national_id"]: (r["unit"], r["affiliation"]) for r in await conn.fetch(q.CURRENT_UNITS, ids)}
         for i, raw in enumerate(raws):
-            if raw["national_id"] in units and units[raw["national_id"]] != unit:
+            if raw["national_id"] in units and units[raw["national_id"]] != (unit, affiliation):
                 results[i] = (chunk[i][0], raw["external_id"], "rejected", None, _errors_json(
                     [FieldError("national_id", "this person is not in your unit")]))
     todo = [i for i, r in enumerate(results) if r is None]

@@ -48,6 +48,12 @@ values ($1, $2, $3, $4, $5, $6)
 returning id
 """
 
+UNIT_KIND_IN_USE = """
+select u.kind, exists (select 1 from person_periods pp where pp.unit_code = u.credit_code) as in_use
+from units u where u.credit_code = $1
+for update
+"""
+
 UPSERT_UNIT = """
 insert into units (credit_code, name, kind, region, department) values ($1, $2, $3, $4, $5)
 on conflict (credit_code) do update set name = excluded.name, kind = excluded.kind,

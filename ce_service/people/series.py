@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import asyncpg
 
@@ -26,8 +27,12 @@ async def add_series(conn: asyncpg.Connection, code: str, name_zh: str) -> None:
     name_zh = name_zh.strip()
     if not name_zh:
         errors.append(FieldError("name_zh", "must not be blank"))
-    elif len(name_zh) > MAX_NAME or "\x00" in name_zh:
+    elif len(name_zh) > MAX_NAME:
         errors.append(FieldError("name_zh", f"must be at most {MAX_NAME} characters"))
+    elif any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name_zh):
+        # Control and format characters (NUL, newlines, zero-width, bidi overrides) would make a name
+        # that looks like another one, or garble every list it is shown in.
+        errors.append(FieldError("name_zh", "must not contain control or invisible formatting characters"))
     if errors:
         raise Invalid.of(errors)
     async with conn.transaction():

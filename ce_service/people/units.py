@@ -26,4 +26,17 @@ async def save_unit(conn: asyncpg.Connection, code: str, name: str, kind: str, r
         errors.append(FieldError("region", message))
     if errors:
         raise Invalid.of(errors)
-    await conn.execute(q.UPSERT_UNIT, code, name.strip(), kind, region, department.strip())
+    async with conn.transaction():
+        before = await conn.fetchrow(q.UNIT_KIND_IN_USE, code)
+        # People's periods say which kind of organisation vouches for them (their affiliation): an
+        # employer cannot become an agency, or the reverse, under people who name it.
+        if before and before["in_use"] and affiliation_of(before["kind"]) != affiliation_of(kind):
+            raise Invalid.field("kind", f"people's periods name this organisation as their "
+                                        f"{affiliation_of(before['kind'])}: it cannot change to a kind of "
+                                        f"{affiliation_of(kind)} while they do")
+        await conn.execute(q.UPSERT_UNIT, code, name.strip(), kind, region, department.strip())
+
+
+def affiliation_of(kind: str) -> str:
+    """What a period naming an organisation of this kind records: unit, agency or industry."""
+    return kind if kind in AGENCY_KINDS else "unit"

@@ -63,3 +63,27 @@ async def test_people_with_an_agency_column_then_the_agency_imports_their_hours(
     assert await db.fetchval("select route from records") == ["agency", "hr"]
     queue = (await api.get("/api/v1/review/queue")).json()
     assert [i["national_id"] for i in queue["items"]] == [national_id(1)]
+
+
+async def test_a_unit_desk_with_the_agency_s_code_imports_only_the_agency_s_own_staff(api, db, pool):
+    """The agency's own staff office (a unit reviewer under the same credit code) answers for the agency's
+    employees, not for the freelancers it represents: the code alone does not decide, its affiliation does."""
+    await save_unit(db, AGENCY, "凯里市人才交流服务中心", "agency", "522601")
+    from tests.builders import person
+    await person(db, national_id(11), name="自由职业者", periods=[(2019, "intermediate", "private", "522601", AGENCY,
+                                                                "agency")])
+    await person(db, national_id(12), name="中心职工", periods=[(2019, "intermediate", "standard", "522601", AGENCY)])
+    await user(db, "desk", "unit_reviewer", unit_code=AGENCY)
+    await user(db, "agency2", "agency_reviewer", unit_code=AGENCY)
+    header = ["记录编号", "身份证号", "姓名", "年度", "类别", "学时", "课程名称", "完成日期"]
+    records = [["D-1", national_id(11), "自由职业者", YEAR, "专业", 12, "建筑结构抗震设计", f"{YEAR}-05-20"],
+               ["D-2", national_id(12), "中心职工", YEAR, "专业", 12, "建筑结构抗震设计", f"{YEAR}-05-20"]]
+    for who, staff_ok in (("desk", True), ("agency2", False)):
+        headers = await sign_in(api, who)
+        rows = [[f"{who}-{r[0]}", *r[1:]] for r in records]
+        job = await upload(api, headers, table_bytes("csv", header, rows), "学时.csv", "records")
+        await run_import(pool, job["id"], max_hours=200)
+        report = {r["national_id"]: r["status"] for r in await db.fetch(
+            "select p.national_id, r.status from records r join persons p on p.id = r.person_id"
+            " where r.external_id like $1", f"{who}-%")}
+        assert report == ({national_id(12): "submitted"} if staff_ok else {national_id(11): "submitted"}), who

@@ -50,7 +50,9 @@ def test_add_checks_the_code_and_name_and_refuses_duplicates(cli_env, capsys):
     assert "already exists" in capsys.readouterr().err
     for code, name, field in [("Ship", "船", "code"), ("x", "船", "code"), ("a" * 41, "船", "code"),
                               ("ship-tech", "船", "code"), ("ok_code", "  ", "name_zh"),
-                              ("ok_code", "长" * 41, "name_zh")]:
+                              ("ok_code", "长" * 41, "name_zh"), ("ok_code", "卫生\u200b", "name_zh"),
+                              ("ok_code", "船\u202e舶", "name_zh"), ("ok_code", "船\n舶", "name_zh"),
+                              ("ok_code", "船\x00", "name_zh")]:
         assert main(["series", "add", "--code", code, "--name-zh", name]) == 1
         assert f"{field}:" in capsys.readouterr().err
     assert main(["series", "list"]) == 0
@@ -84,3 +86,30 @@ def test_an_agency_its_reviewer_and_its_routing_from_the_command_line(cli_env, c
             await conn.close()
 
     assert asyncio.run(route()) == ["agency"]
+
+
+def test_an_organisation_people_name_keeps_its_kind(cli_env, capsys):
+    """A freelancer's period names the agency as their agency: it cannot quietly become an employer unit."""
+    assert main(["units", "add", "--code", AGENCY, "--name", "咸宁市人才服务中心", "--region", "421200",
+                 "--kind", "agency"]) == 0
+    # Not named by anyone yet: its kind may still be corrected.
+    assert main(["units", "add", "--code", AGENCY, "--name", "咸宁市人才服务中心", "--region", "421200",
+                 "--kind", "industry"]) == 0
+    assert main(["units", "add", "--code", AGENCY, "--name", "咸宁市人才服务中心", "--region", "421200",
+                 "--kind", "agency"]) == 0
+
+    async def name_it() -> None:
+        conn = await asyncpg.connect(cli_env)
+        try:
+            await person(conn, national_id(9), periods=[(2020, "junior", "standard", "421202", AGENCY, "agency")])
+        finally:
+            await conn.close()
+
+    asyncio.run(name_it())
+    capsys.readouterr()
+    assert main(["units", "add", "--code", AGENCY, "--name", "咸宁市人才服务中心", "--region", "421200",
+                 "--kind", "enterprise"]) == 1
+    assert "kind:" in capsys.readouterr().err
+    # A change that keeps what it is for people (a new name, another agency kind) is fine.
+    assert main(["units", "add", "--code", AGENCY, "--name", "咸宁市人才交流服务中心", "--region", "421200",
+                 "--kind", "agency"]) == 0
