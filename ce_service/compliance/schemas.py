@@ -114,6 +114,10 @@ class Answer(msgspec.Struct, omit_defaults=True):
     to_year: int
     as_of: str
     answered_at: str
+    answer_id: str            # unique per answer (UUID)
+    client_id: int            # the review system that asked
+    subject_digest: str       # base64url(SHA-256(salt bytes + the full ID number)): who the answer is about
+    salt: str                 # base64url of 16 random bytes, new for each answer
     declaring_region: str | None
     compliant: bool
     years: list[YearOut]

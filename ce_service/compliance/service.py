@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import uuid
 from datetime import date, datetime, timezone
 
 import asyncpg
@@ -214,16 +217,23 @@ async def own_years(conn: asyncpg.Connection, book: RuleBook, person_id: int, fr
 COMPLIANT = frozenset({"met", "exempt", "not_applicable"})
 
 
+def subject_digest(salt: bytes, national_id: str) -> str:
+    """Binds an answer to the full ID number without showing it: a verifier who holds the number recomputes it."""
+    return b64url(hashlib.sha256(salt + national_id.encode("ascii")).digest())
+
+
 def _answer(row: asyncpg.Record, client: ApiClient, book: RuleBook, from_year: int, to_year: int,
             as_of: datetime | None, now: datetime, signer: Signer, region: str | None) -> Answer:
     declaring = declaring_region_of(client, region, row)
     verdicts = _verdicts(row, book, from_year, to_year, as_of, now, declaring)
     entries = [e for e in _integrity.decode(row["integrity"]) if e[2] <= (as_of or now)]
     barred = barred_until(entries, book, declaring, as_of or now)
+    salt = os.urandom(16)
     answer = Answer(
         person=PersonRef(mask_national_id(row["national_id"]), row["name"], row["series"]),
         from_year=from_year, to_year=to_year, as_of=_rfc3339(as_of or now), answered_at=_rfc3339(now),
-        declaring_region=declaring, compliant=all(v.status in COMPLIANT for v in verdicts),
+        answer_id=str(uuid.uuid4()), client_id=client.id, subject_digest=subject_digest(salt, row["national_id"]),
+        salt=b64url(salt), declaring_region=declaring, compliant=all(v.status in COMPLIANT for v in verdicts),
         years=[_year_out(v) for v in verdicts],
         integrity=IntegrityOut(len(entries), barred.isoformat() if barred else None),
     )

@@ -287,3 +287,59 @@ async def test_review_system_limited_to_regions(api, db, zhang):
 async def test_401_carries_a_bearer_challenge(api):
     response = await api.get(f"/api/v1/compliance/{NID}", params={"from_year": 2021, "to_year": 2022})
     assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_an_answer_names_itself_its_asker_and_its_person(api, db, review, zhang):
+    """Contract: "Each answer carries a unique answer_id, and its signed receipt binds it to the full ID number
+    (a salted digest a verifier holding the ID number can recompute) and to the asking client"."""
+    import base64
+    import hashlib
+
+    params = {"from_year": 2022, "to_year": 2022}
+    one = (await api.get(f"/api/v1/compliance/{NID}", params=params, headers=review)).json()
+    two = (await api.get(f"/api/v1/compliance/{NID}", params=params, headers=review)).json()
+    assert one["answer_id"] != two["answer_id"] and one["salt"] != two["salt"]
+    assert one["subject_digest"] != two["subject_digest"]   # the same person is not linkable across answers
+    client_id = await db.fetchval("select id from api_clients where kind = 'review_system'")
+    assert one["client_id"] == client_id
+    salt = base64.urlsafe_b64decode(one["salt"] + "==")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(salt + NID.encode()).digest()).rstrip(b"=").decode()
+    assert one["subject_digest"] == digest
+    namesake = national_id(124)
+    other = base64.urlsafe_b64encode(hashlib.sha256(salt + namesake.encode()).digest()).rstrip(b"=").decode()
+    assert one["subject_digest"] != other
+
+
+async def test_the_verification_script_checks_the_person_and_refuses_junk(api, db, review, zhang, tmp_path):
+    import subprocess
+    import sys
+
+    from ce_service.settings import ROOT
+
+    answer = (await api.get(f"/api/v1/compliance/{NID}", params={"from_year": 2022, "to_year": 2022},
+                            headers=review)).json()
+    keys = (await api.get("/api/v1/compliance/keys")).json()
+    (tmp_path / "keys.json").write_text(json.dumps(keys), encoding="utf-8")
+    script = str(ROOT / "deploy" / "verify_receipt.py")
+
+    def check(text: str, *extra: str) -> subprocess.CompletedProcess:
+        (tmp_path / "a.json").write_text(text, encoding="utf-8")
+        return subprocess.run([sys.executable, script, str(tmp_path / "a.json"), str(tmp_path / "keys.json"), *extra],
+                              capture_output=True, text=True)
+
+    good = json.dumps(answer, ensure_ascii=False)
+    done = check(good, "--national-id", NID)
+    assert done.returncode == 0 and "about this ID number" in done.stdout, done.stdout + done.stderr
+    done = check(good, "--national-id", national_id(124))
+    assert done.returncode == 1 and "another person" in done.stdout
+    # A second "compliant" key after the signed one: refused, not read last-key-wins.
+    done = check(good[:-1] + ', "compliant": true}')
+    assert done.returncode == 1 and "duplicate keys" in done.stdout
+    # Junk characters in the signature are refused, not skipped.
+    junk = {**answer, "receipt": {**answer["receipt"], "signature": answer["receipt"]["signature"][:10] + "!*"
+                                  + answer["receipt"]["signature"][10:]}}
+    done = check(json.dumps(junk))
+    assert done.returncode == 1 and "base64url" in done.stdout
+    unpinned = {**answer, "receipt": {**answer["receipt"], "kid": "0123456789abcdef"}}
+    done = check(json.dumps(unpinned))
+    assert done.returncode == 1 and "not among the pinned keys" in done.stdout
