@@ -72,7 +72,7 @@ LOCK_PEOPLE = "select pg_advisory_xact_lock(hashtext(n)) from unnest($1::text[])
 
 HELD_WAITING = """
 select h.id, h.source, h.source_client_id, h.external_id, h.content_hash, h.payload,
-       c.name as client_name, c.kind as client_kind, c.regions as client_regions
+       c.name as client_name, c.kind as client_kind, c.regions as client_regions, c.revoked_at as client_revoked_at
 from held_records h join api_clients c on c.id = h.source_client_id
 where h.national_id = $1::bpchar and h.attached_at is null
 order by h.id

@@ -121,6 +121,15 @@ async def lock_people(conn: asyncpg.Connection, national_ids: list[str]) -> None
         await conn.execute(q.LOCK_PEOPLE, sorted(national_ids))
 
 
+def _late_refusal(revoked_at: Any, client: ApiClient, region: str | None) -> str | None:
+    """Why a held record of this sender may not be attached to the person now (None: it may)."""
+    if revoked_at is not None:
+        return "the sending client was revoked before the person was added"
+    if not client.covers(region):
+        return "the person is outside the regions the sending client may send for"
+    return None
+
+
 async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str, name: str, max_hours: int) -> int:
     """Turn the records held for a newly added person into records, routed as on arrival; returns how many.
 
@@ -132,9 +141,16 @@ async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str
         return 0
     attached = 0
     today = clock.today()
+    people = {r["national_id"]: r for r in await conn.fetch(q.PEOPLE, [national_id])}
+    regions = people[national_id]["regions"] if national_id in people else []
     for client_id, rows in _by_client(waiting).items():
         first = rows[0]
         client = ApiClient(client_id, first["client_name"], first["client_kind"], list(first["client_regions"]))
+        # What the sender may do is checked now, when the record is used, not when it was held.
+        if refusal := _late_refusal(first["client_revoked_at"], client, regions[-1] if regions else None):
+            for row in rows:
+                await conn.execute(q.HELD_REASON, row["id"], refusal)
+            continue
         items, by_external = [], {}
         for row in rows:
             record, errors = parse_record(row["payload"], today, max_hours, row["source"] == PLATFORM)
@@ -146,7 +162,6 @@ async def attach_held(conn: asyncpg.Connection, person_id: int, national_id: str
             items.append(_Good(len(items), record, bytes(row["content_hash"])))
             by_external[record.external_id] = row["id"]
         results: list[RecordResult | None] = [None] * len(items)
-        people = {r["national_id"]: r for r in await conn.fetch(q.PEOPLE, [national_id])}
         await _store_known(conn, client, first["source"], items, people, results)
         for item, result in zip(items, results):
             held_id = by_external[item.record.external_id]

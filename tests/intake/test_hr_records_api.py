@@ -233,3 +233,28 @@ async def test_years_before_1950_are_rejected_not_a_500(api, db, hr):
                                                                      rec("ok")]}, headers=hr)).json()
     assert [r["status"] for r in body["results"]] == ["rejected", "accepted"]
     assert body["results"][0]["errors"][0]["field"] == "year"
+
+
+async def test_a_held_record_is_attached_only_within_its_sender_s_scope_and_life(api, db, hr):
+    """A region-52 client's record for someone not registered yet is held; if the person turns out to be Hubei's,
+    or the sender was revoked meanwhile, it is not attached when the person is added: it stays held, with why."""
+    guizhou = await api_client(db, "hr_system", "贵州人社")
+    await db.execute("update api_clients set regions = '{52}' where name = '贵州人社'")
+    gone = await api_client(db, "hr_system", "已停用系统")
+    hubei_nid = national_id(301, region="420106")
+    body = (await api.post("/api/v1/hr/records", json={"records": [rec("G-1", national_id=hubei_nid)]},
+                           headers={"Authorization": f"Bearer {guizhou}"})).json()
+    assert body["held"] == 1
+    body = (await api.post("/api/v1/hr/records", json={"records": [rec("R-1")]},
+                           headers={"Authorization": f"Bearer {gone}"})).json()
+    assert body["held"] == 1
+    await db.execute("update api_clients set revoked_at = now() where name = '已停用系统'")
+    for nid, region in ((hubei_nid, "420106"), (NID, "522601")):
+        person = {"name": "张三", "series": "engineering", "periods": [
+            {"from_year": 2015, "level": "intermediate", "workplace": "standard", "region": region, "unit": UNIT}]}
+        assert (await api.put(f"/api/v1/persons/{nid}", json=person, headers=hr)).status_code == 201
+    assert await db.fetchval("select count(*) from records") == 0
+    reasons = {r["external_id"]: r["reason"] for r in await db.fetch(
+        "select external_id, reason from held_records where attached_at is null")}
+    assert reasons == {"G-1": "the person is outside the regions the sending client may send for",
+                       "R-1": "the sending client was revoked before the person was added"}
