@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import logging
 import re
 from typing import Any
@@ -96,6 +98,18 @@ class TooManyRequests(DomainError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
 
+class UnsupportedMediaType(DomainError):
+    """The body is not in the media type the endpoint takes."""
+
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class InsufficientStorage(DomainError):
+    """The disk that keeps files is full: nothing was stored."""
+
+    status, slug, title = 507, "insufficient-storage", "Insufficient storage"
+
+
 class Unavailable(DomainError):
     """A dependency (database, Redis) is down; try again later."""
 
@@ -171,6 +185,15 @@ def _http(request: Request, exc: HTTPException) -> Response:
     return problem(exc.status_code, slug, title, str(exc.detail), headers=exc.headers)
 
 
+def _os_error(request: Request, exc: OSError) -> Response:
+    # A full disk is not a dependency being away: say so, and do not invite a silent retry.
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc.strerror)
+        return problem(507, "insufficient-storage", "Insufficient storage",
+                       "The server's disk is full; nothing was stored. Tell the administrator.")
+    return _dependency_down(request, exc)
+
+
 def _dependency_down(request: Request, exc: Exception) -> Response:
     # Not the client's fault and not a bug: PostgreSQL or Redis is away, or a concurrent transaction won.
     log.warning("dependency unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
@@ -196,7 +219,7 @@ EXCEPTION_HANDLERS = {
     asyncpg.exceptions.InternalClientError: _dependency_down,
     # A socket or file the process needs is not there (e.g. PostgreSQL's Unix socket while it restarts):
     # ConnectionError is one kind; FileNotFoundError on connect is another.
-    OSError: _dependency_down,
+    OSError: _os_error,
     redis.exceptions.ConnectionError: _dependency_down,
     redis.exceptions.TimeoutError: _dependency_down,
     msgspec.ValidationError: _schema,

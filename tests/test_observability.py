@@ -130,3 +130,27 @@ async def test_metrics_cover_requests_jobs_queue_pulls_and_records(api, db, serv
 @pytest.mark.parametrize("path", ["/health", "/ready", "/metrics"])
 async def test_operational_endpoints_need_no_login(api, path):
     assert (await api.get(path)).status_code == 200
+
+
+def test_a_full_disk_is_507_not_a_busy_database():
+    """Every OSError used to read "database busy, retry"; a full disk must say what it is (and not invite retries)."""
+    import errno
+
+    from litestar import Litestar, get
+    from litestar.testing import TestClient
+
+    from ce_service.errors import EXCEPTION_HANDLERS
+
+    @get("/full")
+    async def full() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    @get("/gone")
+    async def gone() -> None:
+        raise FileNotFoundError(errno.ENOENT, "No such file", "/run/postgresql/.s.PGSQL.5432")
+
+    with TestClient(Litestar([full, gone], exception_handlers=EXCEPTION_HANDLERS)) as client:
+        answer = client.get("/full")
+        assert answer.status_code == 507 and answer.json()["type"].endswith("insufficient-storage")
+        assert "Retry-After" not in answer.headers
+        assert client.get("/gone").status_code == 503

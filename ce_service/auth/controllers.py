@@ -14,6 +14,7 @@ from ce_service.auth import service
 from ce_service.auth.guards import SESSION_COOKIE, provide_user, signed_in
 from ce_service.auth.models import User
 from ce_service.auth.secrets import csrf_token
+from ce_service.errors import UnsupportedMediaType
 from ce_service.wire import json_body
 
 
@@ -41,6 +42,10 @@ def _me(user: User, state: State, token: str) -> Me:
 
 @post("/api/v1/auth/login", **json_body(LoginIn), status_code=200)
 async def login(data: LoginIn, request: Request, db: asyncpg.Connection, state: State) -> Response[Me]:
+    # Only JSON: a form on another site can post text/plain or urlencoded bodies, not JSON, so it
+    # cannot sign a victim's browser in to the attacker's account (login CSRF).
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType("Send the sign-in as application/json.")
     """Check the password and set the session cookie (429 after too many failures)."""
     settings = state.settings
     address = request.client.host if request.client else "unknown"

@@ -35,9 +35,13 @@ def file_response(state: State, ref: str | None) -> Response[bytes]:
     if not ref or not state.evidence.exists(ref):
         raise NotFound("This record has no certificate file.")
     content, media_type = state.evidence.display(ref)
+    # A certificate is someone's upload: it is shown sandboxed (no script, no same origin), and a PDF,
+    # which a browser's viewer would run with this site's origin, is downloaded rather than opened here.
     return Response(content, media_type=media_type, headers={
         "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": "inline"})
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        "Content-Disposition": 'attachment; filename="certificate.pdf"' if media_type == "application/pdf"
+        else "inline"})
 
 
 @post("/api/v1/me/evidence", **OWNER, status_code=201, request_max_body_size=UPLOAD_CEILING)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.builders import PASSWORD, national_id, person, sign_in, user
@@ -107,3 +109,16 @@ async def test_rotating_a_token_keeps_the_client(db):
     assert (await client_for_token(db, new)).id == client_id
     with pytest.raises(Invalid):
         await rotate_token(db, 9999)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+async def test_sign_in_takes_json_only(api, db, content_type):
+    """A form on another site can post text/plain or urlencoded bodies but not JSON: no login CSRF."""
+    await user(db, "victim-of-csrf", "admin")
+    body = json.dumps({"username": "victim-of-csrf", "password": PASSWORD})
+    refused = await api.post("/api/v1/auth/login", content=body, headers={"Content-Type": content_type})
+    assert refused.status_code in (400, 415) and "set-cookie" not in refused.headers
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    accepted = await api.post("/api/v1/auth/login", content=body,
+                              headers={"Content-Type": "application/json; charset=utf-8"})
+    assert accepted.status_code == 200

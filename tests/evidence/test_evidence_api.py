@@ -55,6 +55,8 @@ async def test_photo_is_stored_under_its_hash_and_scaled_for_display(api, db, pr
     with Image.open(io.BytesIO(shown.content)) as image:
         assert max(image.size) == 1280 and image.size == (1280, 853)
     assert "private" in shown.headers["cache-control"]
+    assert shown.headers["content-security-policy"].startswith("sandbox")
+    assert shown.headers["content-disposition"] == "inline"   # a photo is shown in the page
 
 
 async def test_pdf_and_png_are_accepted_as_they_are(api, pro):
@@ -63,6 +65,9 @@ async def test_pdf_and_png_are_accepted_as_they_are(api, pro):
     record = (await api.post("/api/v1/me/records", json={**DRAFT, "evidence_ref": ref}, headers=pro)).json()
     shown = await api.get(f"/api/v1/me/records/{record['id']}/evidence")
     assert shown.headers["content-type"] == "application/pdf" and shown.content == pdf
+    # Someone's upload never runs as this site: sandboxed, and a PDF is downloaded, not opened here.
+    assert shown.headers["content-security-policy"].startswith("sandbox")
+    assert shown.headers["content-disposition"].startswith("attachment")
     png = io.BytesIO()
     Image.new("RGB", (10, 10)).save(png, "PNG")
     assert (await upload(api, pro, png.getvalue(), "x.png")).status_code == 201
