@@ -1,4 +1,9 @@
-"""Documents rendered in a separate process, with a time and a memory limit, never on the event loop."""
+"""Documents rendered and files parsed in separate processes, with a time and a memory limit, never on the event loop.
+
+Each purpose has its own process ("render" for forms, "upload" for checking a file as it arrives,
+"import" for reading a whole file in a job, "photo" for scaling certificates), so that a slow one
+stopped at its timeout takes nothing else down with it.
+"""
 
 from __future__ import annotations
 
@@ -16,40 +21,41 @@ T = TypeVar("T")
 MEMORY_BYTES = 2 << 30   # address space of the rendering process
 TIMEOUT_SECONDS = 30.0
 
-_pool: ProcessPoolExecutor | None = None
+_pools: dict[str, ProcessPoolExecutor] = {}
 
 
 def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
 
 
-def _executor() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
+def _executor(name: str) -> ProcessPoolExecutor:
+    if name not in _pools:
         # spawn, not fork: a copy of a running event loop and its sockets is no place to render in.
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_limit_memory)
-    return _pool
+        _pools[name] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_limit_memory)
+    return _pools[name]
 
 
-def _discard() -> None:
-    """Stop the rendering process (stuck or dead); the next call starts a new one."""
-    global _pool
-    pool, _pool = _pool, None
+def _discard(name: str) -> None:
+    """Stop a purpose's process (stuck or dead); its next call starts a new one."""
+    pool = _pools.pop(name, None)
     if pool is not None:
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-async def off_loop(render: Callable[..., T], *args: Any, timeout: float = TIMEOUT_SECONDS) -> T:
-    """render(*args) in the rendering process; 503 when it takes longer than `timeout` or runs out of memory."""
+async def off_loop(work: Callable[..., T], *args: Any, timeout: float = TIMEOUT_SECONDS, pool: str = "render") -> T:
+    """work(*args) in the process of `pool`; 503 when it takes longer than `timeout` or runs out of memory.
+
+    `work` and its arguments cross to the other process by pickling: a module-level function and plain data.
+    """
     loop = asyncio.get_running_loop()
     try:
-        return await asyncio.wait_for(loop.run_in_executor(_executor(), render, *args), timeout)
+        return await asyncio.wait_for(loop.run_in_executor(_executor(pool), work, *args), timeout)
     except (TimeoutError, asyncio.TimeoutError):
-        _discard()
-        raise Unavailable(f"The document took longer than {timeout:.0f} s to render; try again later.") from None
+        _discard(pool)
+        raise Unavailable(f"The work took longer than {timeout:.0f} s; try again later.") from None
     except (BrokenProcessPool, MemoryError):
-        _discard()
-        raise Unavailable("The document could not be rendered within its memory limit; try again later.") from None
+        _discard(pool)
+        raise Unavailable("The work could not be done within its memory limit; try again later.") from None

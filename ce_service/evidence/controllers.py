@@ -30,11 +30,11 @@ class EvidenceForm:
     file: UploadFile
 
 
-def file_response(state: State, ref: str | None) -> Response[bytes]:
+async def file_response(state: State, ref: str | None) -> Response[bytes]:
     """The stored file (photos scaled for display), private to this browser, or 404."""
     if not ref or not state.evidence.exists(ref):
         raise NotFound("This record has no certificate file.")
-    content, media_type = state.evidence.display(ref)
+    content, media_type = await state.evidence.display(ref)
     # A certificate is someone's upload: it is shown sandboxed (no script, no same origin), and a PDF,
     # which a browser's viewer would run with this site's origin, is downloaded rather than opened here.
     return Response(content, media_type=media_type, headers={
@@ -56,13 +56,13 @@ async def upload(data: Annotated[EvidenceForm, Body(media_type=RequestEncodingTy
 @get("/api/v1/me/records/{record_id:str}/evidence", **OWNER)
 async def own_evidence(record_id: str, user: User, db: asyncpg.Connection, state: State) -> Response[bytes]:
     """The certificate of one of my records."""
-    return file_response(state, (await records.get_own(db, user, record_id)).evidence_ref)
+    return await file_response(state, (await records.get_own(db, user, record_id)).evidence_ref)
 
 
 @get("/api/v1/review/records/{record_id:str}/evidence", **REVIEWER)
 async def reviewed_evidence(record_id: str, user: User, db: asyncpg.Connection, state: State) -> Response[bytes]:
     """The certificate of a record in my scope (outside it: 404)."""
-    return file_response(state, (await review.record(db, user, record_id)).evidence_ref)
+    return await file_response(state, (await review.record(db, user, record_id)).evidence_ref)
 
 
 ROUTES = [upload, own_evidence, reviewed_evidence]

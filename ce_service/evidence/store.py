@@ -6,14 +6,19 @@ import hashlib
 import io
 import os
 import re
+import warnings
 from pathlib import Path
 
 from ce_service.errors import FieldError, Invalid, TooLarge
+from ce_service.rendering import off_loop
 
 KINDS = {b"\xff\xd8\xff": ("jpeg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
          b"%PDF-": ("pdf", "application/pdf")}
 MEDIA_TYPES = {kind: media for kind, media in KINDS.values()}
 DISPLAY_EDGE = 1280
+# A photo larger than a 50-megapixel camera makes is refused before it is decoded: a small PNG can
+# claim 13,000 × 13,000 pixels and cost gigabytes to open.
+MAX_PIXELS = 50_000_000
 _REF = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -23,6 +28,37 @@ def kind_of(content: bytes) -> str | None:
         if content.startswith(magic):
             return kind
     return None
+
+
+def photo_error(content: bytes) -> str | None:
+    """Why a photo cannot be shown (unreadable, or too many pixels), from its header alone; None if it can."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)   # we say it ourselves, below
+            with Image.open(io.BytesIO(content)) as image:   # reads the header only, decodes nothing
+                width, height = image.size
+    except Image.DecompressionBombError:
+        return f"has too many pixels; at most {MAX_PIXELS // 1_000_000} million are accepted"
+    except (UnidentifiedImageError, OSError, ValueError):
+        return "cannot be read as a photo"
+    if width * height > MAX_PIXELS:
+        return f"has {width} × {height} pixels; at most {MAX_PIXELS // 1_000_000} million are accepted"
+    return None
+
+
+def scaled_jpeg(original: Path) -> bytes:
+    """A photo turned upright and scaled to at most DISPLAY_EDGE pixels, as JPEG (CPU work: run it apart)."""
+    from PIL import Image, ImageOps
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    with Image.open(original) as image:
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((DISPLAY_EDGE, DISPLAY_EDGE))
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=82, optimize=True)
+    return out.getvalue()
 
 
 def is_ref(value: str) -> bool:
@@ -63,6 +99,8 @@ class EvidenceStore:
         kind = kind_of(content)
         if kind is None:
             raise Invalid.of([FieldError("evidence", "must be a JPEG or PNG photo or a PDF file")])
+        if kind != "pdf" and (message := photo_error(content)):
+            raise Invalid.of([FieldError("evidence", message)])
         ref = hashlib.sha256(content).hexdigest()
         target = self.path(ref)
         if not target.exists():
@@ -75,7 +113,7 @@ class EvidenceStore:
             os.replace(temporary, target)   # durable before we say it is stored
         return ref
 
-    def display(self, ref: str) -> tuple[bytes, str]:
+    async def display(self, ref: str) -> tuple[bytes, str]:
         """The bytes to show and their media type: photos scaled to at most 1280 px (made once), PDFs as they are."""
         original = self.path(ref)
         with open(original, "rb") as f:
@@ -84,14 +122,8 @@ class EvidenceStore:
             return original.read_bytes(), MEDIA_TYPES["pdf"]
         scaled = original.with_name(original.name + ".display.jpeg")
         if not scaled.exists():
-            from PIL import Image, ImageOps
-
-            with Image.open(original) as image:
-                image = ImageOps.exif_transpose(image)
-                image.thumbnail((DISPLAY_EDGE, DISPLAY_EDGE))
-                out = io.BytesIO()
-                image.convert("RGB").save(out, "JPEG", quality=82, optimize=True)
+            content = await off_loop(scaled_jpeg, original, pool="photo")   # never on the event loop
             temporary = scaled.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(out.getvalue())
+            temporary.write_bytes(content)
             os.replace(temporary, scaled)
         return scaled.read_bytes(), "image/jpeg"

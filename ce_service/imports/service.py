@@ -15,16 +15,26 @@ import msgspec
 
 from ce_service.auth.models import ApiClient, User
 from ce_service.auth.secrets import token_hash
-from ce_service.errors import DomainError, FieldError, Forbidden, Invalid, NotFound, TooLarge, field_error_from_msgspec
+from ce_service.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    field_error_from_msgspec,
+)
 from ce_service.imports import queries as q
 from ce_service.imports.tables import (
     COLUMNS,
     KINDS,
     REASON_LABEL,
     TableError,
+    all_rows,
     file_format,
+    first_row,
     period_from_row,
-    read_rows,
     record_from_row,
     table_bytes,
 )
@@ -32,6 +42,9 @@ from ce_service.intake.schemas import MAX_BATCH
 from ce_service.intake.service import IMPORT, accept_batch
 from ce_service.people.schemas import PersonIn
 from ce_service.people.service import put_person
+from ce_service.rendering import off_loop
+
+PARSE_SECONDS = 20.0  # to read a file's first row at upload; a whole file in the job may take six times that
 
 log = logging.getLogger("ce_service.imports")
 
@@ -102,9 +115,12 @@ async def create_import(conn: asyncpg.Connection, user: User | None, uploader_na
         raise Invalid.field("file", "is empty")
     filename = (filename or "upload").replace("\x00", "")[-255:] or "upload"
     try:
-        next(read_rows(content, kind), None)
+        await off_loop(first_row, content, kind, timeout=PARSE_SECONDS, pool="upload")   # someone's upload: read apart
     except TableError as exc:
         raise Invalid.field("file", str(exc)) from None
+    except Unavailable:
+        raise Invalid.field("file", f"could not be read within {PARSE_SECONDS:.0f} s or its memory limit: "
+                                    "split it or save it again as a plain CSV or XLSX") from None
     client = await conn.fetchrow(q.IMPORTER_CLIENT, name, token_hash(secrets.token_urlsafe(32)), regions)
     import_id = await conn.fetchval(q.INSERT_IMPORT, kind, filename, file_format(content), content,
                                     user.id if user else None, uploader_name, client["id"], unit)
@@ -164,9 +180,9 @@ async def run_import(pool: asyncpg.Pool, import_id: str, *, max_hours: int,
 async def _run(conn: asyncpg.Connection, row: asyncpg.Record, max_hours: int,
                progress: Callable[[int, int], None] | None) -> None:
     try:
-        rows = list(read_rows(bytes(row["content"]), row["kind"]))
-    except TableError as exc:
-        await conn.execute(q.FAILED, row["id"], str(exc))
+        rows = await off_loop(all_rows, bytes(row["content"]), row["kind"], timeout=PARSE_SECONDS * 6, pool="import")
+    except (TableError, Unavailable) as exc:
+        await conn.execute(q.FAILED, row["id"], str(exc.detail if isinstance(exc, Unavailable) else exc))
         return
     await conn.execute(q.STARTED, row["id"], len(rows))
     client = ApiClient(row["client_id"], row["client_name"], "importer", list(row["client_regions"]))
@@ -284,8 +300,8 @@ async def report(conn: asyncpg.Connection, user: User | None, import_id: str, fm
         reasons = {r["line"]: _reason_text(r["errors"]) for r in rows}
         content = await conn.fetchval("select content from imports where id = $1", current.id)
         columns = COLUMNS[current.kind]
-        body = [[_cell(cells.get(c.key)) for c in columns] + [reasons[line]]
-                for line, cells in read_rows(bytes(content), current.kind) if line in reasons]
+        every = await off_loop(all_rows, bytes(content), current.kind, timeout=PARSE_SECONDS * 6, pool="import")
+        body = [[_cell(cells.get(c.key)) for c in columns] + [reasons[line]] for line, cells in every if line in reasons]
         return f"{stem}-未通过.{fmt}", table_bytes(fmt, [c.label for c in columns] + [REASON_LABEL], body)
     header = ["行号", "记录编号" if current.kind == "records" else "身份证号", "结果", "记录ID", REASON_LABEL]
     body = [[r["line"], r["key"] or "", RESULT_ZH.get(r["status"], r["status"]), r["record_id"] or "",

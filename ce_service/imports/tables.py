@@ -19,6 +19,11 @@ from ce_service.cells import as_text, csv_value, unquote
 KINDS = ("records", "people")
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_ROWS = 200_000
+# An XLSX file is a ZIP archive: a few kilobytes can unpack to gigabytes, or to millions of shared
+# strings that openpyxl reads before the first row. Checked from the archive's directory, before any XML.
+MAX_UNPACKED_BYTES = 256 << 20
+MAX_SHARED_STRINGS_BYTES = 32 << 20
+MAX_RATIO = 200
 
 
 @dataclass(frozen=True)
@@ -82,10 +87,39 @@ def _decode(content: bytes) -> str:
     raise TableError("the CSV file is neither UTF-8 nor GB18030 (GBK) text")
 
 
+def check_archive(content: bytes) -> None:
+    """Refuse an XLSX whose members unpack too large or too far (a ZIP bomb), from the ZIP directory alone."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise TableError("the XLSX file is not a readable ZIP archive") from None
+    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+        raise TableError(f"the XLSX file unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB: split the file")
+    for m in members:
+        if m.filename.endswith("sharedStrings.xml") and m.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise TableError(f"the XLSX file has more than {MAX_SHARED_STRINGS_BYTES >> 20} MB of text: split the file")
+        if m.file_size > 1 << 20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise TableError(f"the XLSX member {m.filename[:60]} is packed {m.file_size // max(m.compress_size, 1)} "
+                             "times: not a spreadsheet we read")
+
+
+def first_row(content: bytes, kind: str) -> None:
+    """Read the header and the first row (TableError when the file cannot be read): the upload's check."""
+    next(read_rows(content, kind), None)
+
+
+def all_rows(content: bytes, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    """Every row of the file (run it apart from the event loop: a file is someone's upload)."""
+    return list(read_rows(content, kind))
+
+
 def _raw_rows(content: bytes) -> Iterator[list[Any]]:
     if file_format(content) == "xlsx":
         from openpyxl import load_workbook
 
+        check_archive(content)
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged archive

@@ -111,3 +111,37 @@ async def test_rendering_runs_in_its_own_process_and_a_stuck_one_is_replaced():
     # The stuck process was stopped; the next document renders in a fresh one.
     pdf = await rendering.off_loop(render_pdf, form("建筑结构抗震设计"))
     assert pdf.startswith(b"%PDF")
+
+
+def test_an_xlsx_that_unpacks_too_far_is_refused_from_its_directory():
+    """A few kilobytes of ZIP can unpack to a sheet of gigabytes or millions of shared strings."""
+    import zipfile
+
+    from ce_service.imports.tables import MAX_SHARED_STRINGS_BYTES, TableError
+
+    good = table_bytes("xlsx", ["记录编号"], [["A-1"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for item in source.infolist():
+            bomb.writestr(item, source.read(item))
+        bomb.writestr("xl/sharedStrings.xml", b"<sst>" + b"<si><t>x</t></si>" * (MAX_SHARED_STRINGS_BYTES // 16 + 1)
+                      + b"</sst>")
+    assert len(out.getvalue()) < 200_000
+    with pytest.raises(TableError, match="MB of text|packed"):
+        list(read_rows(out.getvalue(), "records"))
+
+
+def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(tmp_path):
+    from PIL import Image
+
+    from ce_service.errors import Invalid
+    from ce_service.evidence.store import EvidenceStore
+
+    big = io.BytesIO()
+    Image.new("1", (13_000, 13_000)).save(big, "PNG")   # a small file that claims 169 million pixels
+    assert len(big.getvalue()) < 1_000_000
+    store = EvidenceStore(tmp_path, 10_000_000)
+    with pytest.raises(Invalid) as refused:
+        store.save(big.getvalue())
+    assert refused.value.errors[0].field == "evidence" and "13000 × 13000" in refused.value.errors[0].message
+    assert not any(tmp_path.iterdir())   # nothing stored
