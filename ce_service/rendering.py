@@ -8,8 +8,12 @@ stopped at its timeout takes nothing else down with it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import multiprocessing
+import os
 import resource
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -20,19 +24,27 @@ from ce_service.errors import Unavailable
 T = TypeVar("T")
 MEMORY_BYTES = 2 << 30   # address space of the rendering process
 TIMEOUT_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1   # linux/prctl.h
 
 _pools: dict[str, ProcessPoolExecutor] = {}
 
 
-def _limit_memory() -> None:
+def _prepare(parent: int) -> None:
+    """In the new process: cap its memory, and make it die with the process that started it."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    # A pool's worker holds both ends of its own task queue, so it never notices a parent that was
+    # killed (SIGTERM, SIGKILL) and would wait for ever: Linux ends it with the parent instead.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:   # the parent was gone before the line above took effect
+        os._exit(0)
 
 
 def _executor(name: str) -> ProcessPoolExecutor:
     if name not in _pools:
         # spawn, not fork: a copy of a running event loop and its sockets is no place to render in.
         _pools[name] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_limit_memory)
+                                           initializer=_prepare, initargs=(os.getpid(),))
     return _pools[name]
 
 

@@ -145,3 +145,33 @@ def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(tmp_path):
         store.save(big.getvalue())
     assert refused.value.errors[0].field == "evidence" and "13000 × 13000" in refused.value.errors[0].message
     assert not any(tmp_path.iterdir())   # nothing stored
+
+
+def test_a_rendering_process_dies_with_a_killed_parent():
+    """A pool's worker holds both ends of its task queue and would outlive a parent killed by SIGTERM or
+    SIGKILL (a stopped server, a killed job), waiting for ever; it must end with the parent instead."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import asyncio, os\nfrom ce_service import rendering\n"
+            "async def main():\n    await rendering.off_loop(os.getpid)\n"
+            "    print(list(rendering._pools['render']._processes), flush=True)\n    await asyncio.sleep(120)\n"
+            "asyncio.run(main())\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    [child] = eval(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+
+    def running(pid: int) -> bool:
+        try:
+            return open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 30
+    while running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(child)
