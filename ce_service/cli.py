@@ -197,16 +197,28 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
     """Create a user bound to the scope of their role."""
     from ce_service.auth.service import create_user
 
-    password = args.password
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    if password is None:
-        password = getpass.getpass("password: ")
+    password = _password_from(args)
     services = _services(settings)
     user_id = asyncio.run(_with_connection(services.database_url, lambda conn: create_user(
         conn, username=args.username, display_name=args.name or args.username, role=args.role, password=password,
         national_id=args.national_id, unit_code=args.unit, region_prefix=args.region)))
     print(f"created {args.role} user {user_id} ({args.username})")
+
+
+def _password_from(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return args.password if args.password is not None else getpass.getpass("password: ")
+
+
+def cmd_users_state(settings: Settings, args: argparse.Namespace) -> None:
+    """Disable, enable, reset the password of, or end the sessions of a user; every one ends their sessions."""
+    from ce_service.auth.service import set_user_state
+
+    password = _password_from(args) if args.action == "reset-password" else None
+    services = _services(settings)
+    print(asyncio.run(_with_connection(services.database_url, lambda conn: set_user_state(
+        conn, args.username, args.action, password))))
 
 
 def cmd_units_add(settings: Settings, args: argparse.Namespace) -> None:
@@ -357,6 +369,16 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(unit_reviewer, agency_reviewer, industry_reviewer): its credit code")
     ucreate.add_argument("--region", help="reviewers bound to a region (hr_reviewer, health_reviewer …): 52, 5226, 522601")
     ucreate.set_defaults(run=cmd_users_create)
+    for action, help_text in (("disable", "refuse a user's sign-in and end their sessions"),
+                              ("enable", "allow a disabled user to sign in again"),
+                              ("reset-password", "set a new password and end the user's sessions"),
+                              ("end-sessions", "sign a user out everywhere")):
+        state = users.add_parser(action, help=help_text)
+        state.add_argument("username")
+        if action == "reset-password":
+            state.add_argument("--password", help="the new password (or --password-stdin, or a prompt)")
+            state.add_argument("--password-stdin", action="store_true")
+        state.set_defaults(run=cmd_users_state)
 
     rules = sub.add_parser("rules", help="yearly requirements as data").add_subparsers(dest="action", required=True)
     rload = rules.add_parser("load", help="check a rule-set file (TOML) and put it in force as a new version")

@@ -38,6 +38,12 @@ where p.national_id = $1::bpchar and u.disabled_at is null
 
 SET_PASSWORD = "update users set password_hash = $2 where username = $1 returning id"
 
+USER_ID_BY_USERNAME = "select id, disabled_at from users where username = $1"
+DISABLE_USER = "update users set disabled_at = coalesce(disabled_at, now()) where id = $1"
+ENABLE_USER = "update users set disabled_at = null where id = $1"
+SET_PASSWORD_BY_ID = "update users set password_hash = $2 where id = $1"
+END_SESSIONS = "with ended as (delete from sessions where user_id = $1 returning 1) select count(*) from ended"
+
 USER_BY_SESSION = f"""
 select {USER_COLUMNS} from sessions s join users u on u.id = s.user_id
 where s.token_hash = $1 and s.expires_at > now() and u.disabled_at is null

@@ -142,7 +142,7 @@ async def create_user(
 
 
 LOGIN_WINDOW_SECONDS = 15 * 60
-LOGIN_FAILURES_PER_NAME = 10    # per username (or ID number) in the window
+LOGIN_FAILURES_PER_NAME = 10     # per account (its username and ID number alike) and address, in the window
 LOGIN_FAILURES_PER_ADDRESS = 50  # per client address in the window
 
 
@@ -160,22 +160,29 @@ async def _count_failure(redis, keys: list[str]) -> None:
             await redis.expire(key, LOGIN_WINDOW_SECONDS)
 
 
+def _account_key(row: asyncpg.Record | None, username: str) -> str:
+    """One counter per account, whichever alias (username, ID number with x or X) was typed."""
+    if row is not None:
+        return f"user:{row['id']}"
+    counted = username.upper() if len(username) == 18 else username
+    return "name:" + hashlib.sha256(counted.encode()).hexdigest()[:32]
+
+
 async def login(conn: asyncpg.Connection, redis, username: str, password: str, address: str,
                 session_hours: int) -> tuple[str, User]:
     """Check a password and open a session; the same answer for an unknown user and a wrong password.
 
-    Failed attempts are counted in Redis per name and per address; past the limit, 429 until the
-    window ends, so that passwords (and professionals' ID numbers are semi-public) cannot be guessed.
+    Failed attempts are counted in Redis per (account, address) and per address; past the limit,
+    429 for that address until the window ends. Passwords (and professionals' semi-public ID
+    numbers) cannot be guessed from one address, and nobody elsewhere can lock the owner out.
     """
     username = username.strip()
-    # An ID number's check character may be typed x or X: one counter for both.
-    counted = username.upper() if len(username) == 18 else username
-    keys = [f"ce:login-failures:name:{hashlib.sha256(counted.encode()).hexdigest()[:32]}",
-            f"ce:login-failures:addr:{address}"]
-    await _check_throttle(redis, keys, [LOGIN_FAILURES_PER_NAME, LOGIN_FAILURES_PER_ADDRESS])
     row = await conn.fetchrow(q.USER_BY_USERNAME, username)
     if row is None and len(username) == 18:
-        row = await conn.fetchrow(q.USER_BY_NATIONAL_ID, username)
+        row = await conn.fetchrow(q.USER_BY_NATIONAL_ID, username.upper())
+    account = hashlib.sha256(f"{_account_key(row, username)}|{address}".encode()).hexdigest()[:32]
+    keys = [f"ce:login-failures:account:{account}", f"ce:login-failures:addr:{address}"]
+    await _check_throttle(redis, keys, [LOGIN_FAILURES_PER_NAME, LOGIN_FAILURES_PER_ADDRESS])
     if not verify_password(row["password_hash"] if row else None, password) or row is None:
         await _count_failure(redis, keys)
         raise Unauthorized("Wrong username or password.")
@@ -183,6 +190,29 @@ async def login(conn: asyncpg.Connection, redis, username: str, password: str, a
     token = new_token()
     await conn.execute(q.INSERT_SESSION, token_hash(token), row["id"], session_hours)
     return token, _user(row)
+
+
+async def set_user_state(conn: asyncpg.Connection, username: str, action: str,
+                         password: str | None = None) -> str:
+    """disable, enable, reset-password or end-sessions for a user; returns what was done, in words."""
+    row = await conn.fetchrow(q.USER_ID_BY_USERNAME, username)
+    if row is None:
+        raise Invalid.field("username", "no such user")
+    async with conn.transaction():
+        if action == "disable":
+            await conn.execute(q.DISABLE_USER, row["id"])
+        elif action == "enable":
+            await conn.execute(q.ENABLE_USER, row["id"])
+        elif action == "reset-password":
+            if password is None or len(password) < MIN_PASSWORD_LENGTH:
+                raise Invalid.field("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+            await conn.execute(q.SET_PASSWORD_BY_ID, row["id"], hash_password(password))
+        elif action != "end-sessions":
+            raise Invalid.field("action", "must be disable, enable, reset-password or end-sessions")
+        # Every change of who may sign in, or with what, ends the sessions already open.
+        ended = await conn.fetchval(q.END_SESSIONS, row["id"])
+    return {"disable": "disabled", "enable": "enabled", "reset-password": "set a new password for",
+            "end-sessions": "ended the sessions of"}[action] + f" {username} ({ended} session(s) ended)"
 
 
 async def user_for_session(conn: asyncpg.Connection, token: str) -> User | None:

@@ -89,6 +89,58 @@ async def test_failed_sign_ins_are_throttled(api, db):
     assert blocked.json()["type"].endswith("too-many-requests")
 
 
+async def test_nobody_elsewhere_can_lock_the_owner_out(db, servers):
+    """Ten wrong passwords for someone's ID number from another address must not refuse the owner's right one;
+    the username and the ID number are one account, counted once (no 20 guesses from one address)."""
+    from redis.asyncio import Redis
+
+    from ce_service.auth.service import LOGIN_FAILURES_PER_NAME, login
+    from ce_service.errors import TooManyRequests, Unauthorized
+
+    redis = Redis.from_url(servers.redis_url)
+    await redis.flushdb()
+    nid = national_id(88)
+    pid = await person(db, nid)
+    await user(db, "wangwu", "professional", person_id=pid)
+    try:
+        for i in range(LOGIN_FAILURES_PER_NAME):
+            with pytest.raises(Unauthorized):
+                await login(db, redis, nid if i % 2 else "wangwu", "guess-guess", "203.0.113.7", 8)
+        # The attacker's address is slowed down for every alias of the account…
+        for alias in ("wangwu", nid, nid.lower()):
+            with pytest.raises(TooManyRequests):
+                await login(db, redis, alias, PASSWORD, "203.0.113.7", 8)
+        # …while the owner, from their own address, signs in with either.
+        assert (await login(db, redis, nid, PASSWORD, "198.51.100.20", 8))[1].username == "wangwu"
+        assert (await login(db, redis, "wangwu", PASSWORD, "198.51.100.21", 8))[1].username == "wangwu"
+    finally:
+        await redis.aclose()
+
+
+async def test_users_can_be_disabled_enabled_reset_and_signed_out(api, db):
+    from ce_service.auth.service import set_user_state
+    from ce_service.errors import Invalid
+
+    await user(db, "clerk", "admin")
+    await sign_in(api, "clerk")
+    assert (await api.get("/api/v1/auth/me")).status_code == 200
+    assert "1 session(s) ended" in await set_user_state(db, "clerk", "disable")
+    assert (await api.get("/api/v1/auth/me")).status_code == 401
+    assert (await api.post("/api/v1/auth/login", json={"username": "clerk", "password": PASSWORD})).status_code == 401
+    await set_user_state(db, "clerk", "enable")
+    await sign_in(api, "clerk")
+    await set_user_state(db, "clerk", "reset-password", "a-brand-new-secret")
+    assert (await api.get("/api/v1/auth/me")).status_code == 401   # the reset ended the session
+    assert (await api.post("/api/v1/auth/login", json={"username": "clerk", "password": PASSWORD})).status_code == 401
+    assert (await api.post("/api/v1/auth/login", json={"username": "clerk",
+                                                      "password": "a-brand-new-secret"})).status_code == 200
+    assert "1 session(s) ended" in await set_user_state(db, "clerk", "end-sessions")
+    with pytest.raises(Invalid):
+        await set_user_state(db, "clerk", "reset-password", "short")
+    with pytest.raises(Invalid):
+        await set_user_state(db, "nobody", "disable")
+
+
 async def test_a_success_clears_the_count(api, db):
     await user(db, "admin", "admin")
     for _ in range(5):

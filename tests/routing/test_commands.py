@@ -113,3 +113,34 @@ def test_an_organisation_people_name_keeps_its_kind(cli_env, capsys):
     # A change that keeps what it is for people (a new name, another agency kind) is fine.
     assert main(["units", "add", "--code", AGENCY, "--name", "咸宁市人才交流服务中心", "--region", "421200",
                  "--kind", "agency"]) == 0
+
+
+def test_users_disable_enable_reset_password_and_end_sessions(cli_env, capsys, monkeypatch):
+    """An administrator can stop a reviewer who left, let them back, reset a forgotten password, and sign
+    someone out everywhere, without touching the database by hand."""
+    import io
+
+    assert main(["users", "create", "--username", "clerk2", "--role", "admin", "--password", "correct-horse-battery"]) == 0
+    capsys.readouterr()
+    assert main(["users", "disable", "clerk2"]) == 0
+    assert "disabled clerk2" in capsys.readouterr().out
+    assert main(["users", "enable", "clerk2"]) == 0
+    assert "enabled clerk2" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("another-long-secret\n"))
+    assert main(["users", "reset-password", "clerk2", "--password-stdin"]) == 0
+    assert "set a new password for clerk2" in capsys.readouterr().out
+    assert main(["users", "end-sessions", "clerk2"]) == 0
+    assert main(["users", "disable", "nobody-here"]) == 1
+    assert "username: no such user" in capsys.readouterr().err
+
+    async def state():
+        conn = await asyncpg.connect(cli_env)
+        try:
+            return await conn.fetchrow("select disabled_at, password_hash from users where username = 'clerk2'")
+        finally:
+            await conn.close()
+
+    from ce_service.auth.secrets import verify_password
+
+    row = asyncio.run(state())
+    assert row["disabled_at"] is None and verify_password(row["password_hash"], "another-long-secret")
