@@ -55,6 +55,26 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
+MAX_PAGE_BYTES = 16 << 20   # a page of 500 results is a few hundred kilobytes
+
+
+async def _get_capped(http: httpx.AsyncClient, url: str, params: dict[str, str], token: str,
+                      timeout: float) -> tuple[httpx.Response, bytes | None]:
+    """GET, reading at most MAX_PAGE_BYTES of the body (None: it was larger), never the whole of a huge one."""
+    async with http.stream("GET", url, params=params, headers={"Authorization": f"Bearer {token}"},
+                           timeout=timeout) as response:
+        if response.status_code != 200:
+            await response.aread()
+            return response, response.content
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_PAGE_BYTES:
+                return response, None
+            chunks.append(chunk)
+        return response, b"".join(chunks)
+
+
 async def fetch_page(http: httpx.AsyncClient, base_url: str, token: str, cursor: str | None,
                      policy: RetryPolicy, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> Page:
     """The page after `cursor`; retries timeouts, connection errors, 429 and 5xx, then raises FetchFailed."""
@@ -64,16 +84,19 @@ async def fetch_page(http: httpx.AsyncClient, base_url: str, token: str, cursor:
     for attempt in range(1, policy.attempts + 1):
         wait: float | None = None
         try:
-            response = await http.get(url, params=params, headers={"Authorization": f"Bearer {token}"},
-                                      timeout=policy.timeout_seconds)
+            response, body = await _get_capped(http, url, params, token, policy.timeout_seconds)
         except httpx.TimeoutException:
             last = "timed out"
         except httpx.TransportError as exc:
             last = f"connection failed: {exc.__class__.__name__}"
         else:
             if response.status_code == 200:
+                if body is None:
+                    # The same page would be as large on every try: stop, and say so.
+                    raise FetchFailed(f"the page is larger than {MAX_PAGE_BYTES >> 20} MB; ask the platform for "
+                                      "smaller pages")
                 try:
-                    return parse_page(response.content)
+                    return parse_page(body)
                 except PageError as exc:
                     last = str(exc)  # a proxy's error page or a half-sent body: worth another try
             elif response.status_code in RETRY_STATUSES:

@@ -244,3 +244,24 @@ async def test_two_runs_at_once_one_runs_the_other_steps_aside(db, pool, platfor
     report = await first
     assert report.ran and report.stored == 10
     assert await db.fetchval("select count(*) from records") == 10
+
+
+async def test_a_page_too_large_is_refused_without_reading_it_whole(db, pool, platform):
+    """A platform (or something in its place) answering 400 MB must not take the worker's memory with it."""
+    import httpx
+
+    from ce_service.platforms import fetch
+
+    sent = {"bytes": 0}
+
+    async def endless():
+        chunk = b" " * (1 << 20)
+        for _ in range(400):
+            sent["bytes"] += len(chunk)
+            yield chunk
+
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get(f"{BASE}/api/v1/results").mock(return_value=httpx.Response(200, stream=endless()))
+        report = await pull(pool, "gz", max_hours=200, policy=FAST)
+    assert report.stored == 0 and "larger than 16 MB" in (report.error or "")
+    assert sent["bytes"] <= fetch.MAX_PAGE_BYTES + (2 << 20)   # stopped reading soon after the cap
