@@ -8,12 +8,11 @@ stopped at its timeout takes nothing else down with it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import multiprocessing
 import os
 import resource
-import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,20 +23,25 @@ from ce_service.errors import Unavailable
 T = TypeVar("T")
 MEMORY_BYTES = 2 << 30   # address space of the rendering process
 TIMEOUT_SECONDS = 30.0
-PR_SET_PDEATHSIG = 1   # linux/prctl.h
+PARENT_CHECK_SECONDS = 0.5
 
 _pools: dict[str, ProcessPoolExecutor] = {}
 
 
 def _prepare(parent: int) -> None:
-    """In the new process: cap its memory, and make it die with the process that started it."""
+    """In the new process: cap its memory, and make it end when the process that started it is gone."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     # A pool's worker holds both ends of its own task queue, so it never notices a parent that was
-    # killed (SIGTERM, SIGKILL) and would wait for ever: Linux ends it with the parent instead.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:   # the parent was gone before the line above took effect
-        os._exit(0)
+    # killed (SIGTERM, SIGKILL) and would wait for ever. Linux's PR_SET_PDEATHSIG would fire when the
+    # parent *thread* ends, which is too soon (the pool outlives the thread that first used it), so
+    # a watcher thread looks at the parent process instead.
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _executor(name: str) -> ProcessPoolExecutor:

@@ -92,6 +92,19 @@ def test_import_reports_never_start_a_formula_and_read_back_as_written(tmp_path)
     assert [c.data_type for c in sheet[2]][:3] == ["s", "s", "s"] and sheet["A2"].value == "=1+1"
 
 
+def test_a_pool_first_used_from_a_thread_that_ended_still_works():
+    """The pool outlives the thread that first used it (a sync test client's portal, a to_thread call)."""
+    import threading
+
+    done = []
+    thread = threading.Thread(target=lambda: done.append(asyncio.run(rendering.off_loop(abs, -3, pool="thread"))))
+    thread.start()
+    thread.join()
+    assert done == [3]
+    time.sleep(1)   # long enough for a worker tied to that thread's end to have been killed
+    assert asyncio.run(rendering.off_loop(abs, -4, pool="thread")) == 4
+
+
 async def test_rendering_runs_in_its_own_process_and_a_stuck_one_is_replaced():
     started = time.monotonic()
     ticks = 0
@@ -150,6 +163,7 @@ def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(tmp_path):
 def test_a_rendering_process_dies_with_a_killed_parent():
     """A pool's worker holds both ends of its task queue and would outlive a parent killed by SIGTERM or
     SIGKILL (a stopped server, a killed job), waiting for ever; it must end with the parent instead."""
+    # (The deadline below only bounds a failure; the worker checks its parent twice a second.)
     import os
     import signal
     import subprocess
