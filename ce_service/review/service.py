@@ -7,14 +7,14 @@ import asyncpg
 from ce_service import clock
 from ce_service.auth.models import User
 from ce_service.compliance.service import year_verdict
-from ce_service.records.superseding import restore_superseded
-from ce_service.rendering import off_loop
 from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, problem_of
 from ce_service.hours import to_hours
 from ce_service.identity import mask_national_id, national_id_error
 from ce_service.integrity import queries as integrity_q
 from ce_service.records.schemas import EventOut
 from ce_service.records.service import record_uuid
+from ce_service.records.superseding import restore_superseded
+from ce_service.rendering import off_loop
 from ce_service.review import queries as q
 from ce_service.review.form import Course, Decision, FormData, render_pdf, render_xlsx
 from ce_service.review.schemas import ApproveManyOut, Outcome, QueuePage, ReviewItem

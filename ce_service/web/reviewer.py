@@ -8,9 +8,9 @@ import asyncpg
 from litestar import Request, Response, get, post
 from litestar.di import Provide
 
+from ce_service import clock
 from ce_service.auth.guards import provide_user, signed_in
 from ce_service.auth.models import User
-from ce_service import clock
 from ce_service.errors import Invalid
 from ce_service.integrity import service as integrity
 from ce_service.integrity.schemas import KINDS

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-import asyncpg
 import pytest
 import respx
 

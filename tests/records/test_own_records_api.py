@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 
 from ce_service import clock
-
 from tests.builders import national_id, person, sign_in, user
 
 YEAR = date.today().year - 1
