@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+
+MAX_CELL = 300  # characters of one cell in a document (titles are at most 200); longer text is cut: a PDF cell cannot span pages
 
 # A cell that starts with one of these is read as a formula by Excel, WPS and LibreOffice (CSV too).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -28,3 +31,11 @@ def as_text(cell: Any) -> Any:
     if cell.data_type == "f":
         cell.data_type = "s"
     return cell
+
+
+def printable(value: Any) -> Any:
+    """Text a document can hold: no control characters or lone surrogates, at most MAX_CELL characters."""
+    if not isinstance(value, str):
+        return value
+    text = "".join(c for c in value if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cs"))
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"

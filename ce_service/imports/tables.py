@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ce_service.cells import as_text, csv_value, unquote
+from ce_service.cells import as_text, csv_value, printable, unquote
 
 KINDS = ("records", "people")
 XLSX_MAGIC = b"PK\x03\x04"
@@ -248,7 +248,7 @@ def table_bytes(fmt: str, header: list[str], rows: list[list[Any]]) -> bytes:
     sheet = book.create_sheet()
     sheet.append(header)
     for row in rows:
-        sheet.append([as_text(WriteOnlyCell(sheet, value)) for value in row])
+        sheet.append([as_text(WriteOnlyCell(sheet, printable(value))) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

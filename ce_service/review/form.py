@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
-from ce_service.cells import as_text
+from ce_service.cells import as_text, printable
 from ce_service.clock import CHINA
 
 TITLE = "专业技术人员继续教育学时审核登记表"
@@ -125,7 +125,7 @@ def render_pdf(d: FormData) -> bytes:
     def table(rows: list[list[str]], widths: list[float], header: bool = False) -> Table:
         # Paragraph reads its text as markup (<img src=…> would make reportlab fetch a URL or read a
         # file): every text is escaped, so it is shown as typed.
-        t = Table([[Paragraph(escape(c), cell) for c in r] for r in rows], colWidths=[w * width for w in widths],
+        t = Table([[Paragraph(escape(printable(c)), cell) for c in r] for r in rows], colWidths=[w * width for w in widths],
                   repeatRows=1 if header else 0)
         t.setStyle(grid)
         if header:
@@ -174,7 +174,7 @@ def render_xlsx(d: FormData) -> bytes:
     for block in (_head(d), _courses(d), _totals(d), _decisions(d)):
         ws.append([])
         for row in block:
-            ws.append(row)
+            ws.append([printable(c) for c in row])
             for c in ws[ws.max_row]:
                 c.border = border
                 c.alignment = Alignment(wrap_text=True, vertical="center")

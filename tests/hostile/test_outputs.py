@@ -189,3 +189,15 @@ def test_a_rendering_process_dies_with_a_killed_parent():
     while running(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not running(child)
+
+
+def test_control_characters_surrogates_and_endless_titles_render_instead_of_failing(tmp_path):
+    """Found by a red team: \\x01 broke openpyxl, a lone surrogate and a 100,000-character title broke reportlab."""
+    titles = ["a\x01b\x0bc\x1bd", "lone \ud800 surrogate", "长" * 100_000]
+    pdf = render_pdf(form(*titles))
+    assert pdf.startswith(b"%PDF")
+    (tmp_path / "f.xlsx").write_bytes(render_xlsx(form(*titles)))
+    values = [c for row in load_workbook(tmp_path / "f.xlsx").active.iter_rows(values_only=True) for c in row if c]
+    assert "abcd" in values
+    report = table_bytes("xlsx", ["课程名称"], [["a\x01b"], ["x\ud800"]])
+    assert [r[0].value for r in load_workbook(io.BytesIO(report)).active.iter_rows(min_row=2)] == ["ab", "x"]
