@@ -58,7 +58,9 @@ def _discard(name: str) -> None:
     if pool is not None:
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Not cancel_futures: work queued behind the stuck one then ends as BrokenProcessPool, a clean
+        # 503 for its own request, instead of a cancelled await that answers nothing.
+        pool.shutdown(wait=False)
 
 
 async def off_loop(work: Callable[..., T], *args: Any, timeout: float = TIMEOUT_SECONDS, pool: str = "render") -> T:

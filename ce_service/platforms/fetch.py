@@ -63,13 +63,12 @@ async def _get_capped(http: httpx.AsyncClient, url: str, params: dict[str, str],
     """GET, reading at most MAX_PAGE_BYTES of the body (None: it was larger), never the whole of a huge one."""
     async with http.stream("GET", url, params=params, headers={"Authorization": f"Bearer {token}"},
                            timeout=timeout) as response:
-        if response.status_code != 200:
-            await response.aread()
-            return response, response.content
+        # An error page is read no further than it takes to quote it.
+        cap = MAX_PAGE_BYTES if response.status_code == 200 else 64 << 10
         chunks, size = [], 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
-            if size > MAX_PAGE_BYTES:
+            if size > cap:
                 return response, None
             chunks.append(chunk)
         return response, b"".join(chunks)
@@ -106,7 +105,7 @@ async def fetch_page(http: httpx.AsyncClient, base_url: str, token: str, cursor:
                     wait = min(given, policy.max_retry_after)
             else:
                 # 4xx other than 429: our request or token is wrong; retrying cannot help.
-                raise FetchFailed(f"HTTP {response.status_code}: {response.text[:200]}")
+                raise FetchFailed(f"HTTP {response.status_code}: {(body or b'').decode('utf-8', 'replace')[:200]}")
         if attempt < policy.attempts:
             wait = policy.backoff(attempt) if wait is None else wait
             log.warning("platform page after cursor %r: %s; try %d of %d in %.1f s",
