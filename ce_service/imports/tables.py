@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ce_service.cells import as_text, csv_value, printable, unquote
+from ce_service.cells import as_text, csv_value, printable, unquote, xlsx_value
 
 KINDS = ("records", "people")
 XLSX_MAGIC = b"PK\x03\x04"
@@ -157,7 +157,7 @@ def read_rows(content: bytes, kind: str) -> Iterator[tuple[int, dict[str, Any]]]
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        value = unquote(value.strip())  # a cell of one of our reports, sent back in
+        value = unquote(value.strip()).strip()  # a cell of one of our reports, sent back in
         return value or None
     return value
 
@@ -248,7 +248,8 @@ def table_bytes(fmt: str, header: list[str], rows: list[list[Any]]) -> bytes:
     sheet = book.create_sheet()
     sheet.append(header)
     for row in rows:
-        sheet.append([as_text(WriteOnlyCell(sheet, printable(value))) for value in row])
+        # Text cells are never formulas in XLSX; only text that would read back as quoted gets a quote.
+        sheet.append([as_text(WriteOnlyCell(sheet, xlsx_value(printable(value)))) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
