@@ -37,6 +37,8 @@ import asyncpg
 from ce_service.auth.secrets import hash_password, new_token, token_hash
 from ce_service.errors import Conflict
 from ce_service.identity import make_credit_code, make_national_id
+from ce_service.records import transitions
+from ce_service.records.transitions import Actor, PastEvent
 
 # ---------------------------------------------------------------------------------------------- SQL
 
@@ -110,19 +112,6 @@ select * from unnest($1::uuid[], $2::bigint[], $3::smallint[], $4::text[], $5::i
     $8::text[], $9::date[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],
     $16::bigint[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::timestamptz[],
     $21::timestamptz[])
-"""
-
-# Ordered by ordinality so that event ids follow each record's history.
-INSERT_EVENTS = """
-insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
-    from_status, to_status, reason)
-select e.record_id, e.at, e.actor_kind, e.actor_id, e.actor_name, e.role, e.scope, e.action,
-    e.from_status, e.to_status, e.reason
-from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-    $8::text[], $9::text[], $10::text[], $11::text[])
-    with ordinality as e (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
-        from_status, to_status, reason, n)
-order by e.n
 """
 
 # Every revocation is in the person's integrity file (诚信档案), as the services write it.
@@ -201,6 +190,7 @@ CLIENTS = (
 )
 CLIENT_REGIONS = ["52"]
 PROVIDER_BASE = CLIENTS[0][1]
+HR_SYSTEM_NAME = CLIENTS[2][1]
 PLATFORM = ("system", None, "公需科目平台对接（系统导入）", "system", "")
 PLATFORM_PROVIDER = "贵州省专业技术人员继续教育公需科目平台"
 
@@ -653,8 +643,7 @@ async def load_demo(conn: asyncpg.Connection) -> str | None:
         user_ids = {r["username"]: r["id"] for r in rows}
 
         await _insert_records(conn, plan.records, person_ids, user_ids, client_ids)
-        await conn.execute(ROUTE_WAITING)
-        await _late_provider_copies(conn, plan, client_ids["provider"])
+        await _late_official_copies(conn, plan, client_ids["hr_system"])
 
     return _report(plan, users, tokens)
 
@@ -672,7 +661,7 @@ async def _insert_records(conn: asyncpg.Connection, records: list[Record], perso
         return ats[-1] if ats else None
 
     columns: list[list] = [[] for _ in range(21)]
-    events: list[list] = [[] for _ in range(11)]
+    events: list[PastEvent] = []
     for r in records:
         status = r.status
         submitted_at = last_at(r, "submitted") or (r.steps[0].at if r.source in ("platform", "hr") else None)
@@ -687,33 +676,37 @@ async def _insert_records(conn: asyncpg.Connection, records: list[Record], perso
         before = None
         for s in r.steps:
             kind, _, name, role, scope = s.actor
-            event = (r.id, s.at, kind, actor_id(s.actor), name, role, scope, s.action, before, s.to_status, s.reason)
-            for column, value in zip(events, event):
-                column.append(value)
+            actor = Actor(kind, actor_id(s.actor), name, role, scope)
+            events.append(PastEvent(r.id, actor, s.action, before, s.to_status, s.reason, s.at))
             before = s.to_status
     await conn.execute(INSERT_RECORDS, *columns)
-    await conn.execute(INSERT_EVENTS, *events)
+    # The rows are complete (routes included) before their histories are written: each event carries
+    # the hash of the row as it stands, and the last one must match it.
+    await conn.execute(ROUTE_WAITING)
+    await transitions.write_events(conn, events)
     await conn.execute(INSERT_REVOCATION_ENTRIES)
 
 
 LATE_COPIES = 3
 
 
-async def _late_provider_copies(conn: asyncpg.Connection, plan: Plan, provider_id: int) -> None:
-    """The provider sends, late, courses some people had logged themselves: the real intake supersedes theirs."""
+async def _late_official_copies(conn: asyncpg.Connection, plan: Plan, hr_system_id: int) -> None:
+    """The HR system sends, late, courses some people had logged themselves, registered on arrival: the real
+    intake supersedes the own records still waiting, and flags for a reviewer those registered already."""
     from ce_service.auth.models import ApiClient
-    from ce_service.intake.service import PROVIDER, accept_batch
+    from ce_service.intake.service import HR, accept_batch
 
-    last_year = max(r.year for r in plan.records) - 1
-    late = [r for r in plan.records if r.source == "self" and r.person.username and r.year == last_year
-            and r.status in ("registered", "submitted")][:LATE_COPIES]
-    provider = ApiClient(provider_id, PROVIDER_BASE, "provider", CLIENT_REGIONS)
-    raws = [{"external_id": f"BASE-{r.year}-9{i:05d}", "national_id": r.person.national_id, "name": r.person.name,
+    # Not the health series: its HR-sent records wait for the health department instead of registering.
+    own = [r for r in plan.records if r.source == "self" and r.person.series != "health"]
+    waiting = [r for r in own if r.status in ("submitted", "unit_approved")][:LATE_COPIES]
+    registered = [r for r in own if r.status == "registered" and r.person.username][-1:]
+    hr_system = ApiClient(hr_system_id, HR_SYSTEM_NAME, "hr_system", CLIENT_REGIONS)
+    raws = [{"external_id": f"HR-{r.year}-9{i:05d}", "national_id": r.person.national_id, "name": r.person.name,
              "year": r.year, "category": r.category, "hours": r.half_hours / 2, "course_title": r.course_title,
              "course_code": r.course_code, "completed_on": r.completed_on.isoformat(),
-             "region_earned": r.region_earned} for i, r in enumerate(late)]
+             "region_earned": r.region_earned} for i, r in enumerate(waiting + registered)]
     if raws:
-        await accept_batch(conn, provider, raws, PROVIDER, max_hours=200)
+        await accept_batch(conn, hr_system, raws, HR, max_hours=200)
 
 
 def _report(plan: Plan, users: list[tuple], tokens: dict[str, str]) -> str:

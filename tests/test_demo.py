@@ -20,9 +20,8 @@ TOKEN = re.compile(r"\bce_[A-Za-z0-9_-]{43}\b")
 
 @pytest.fixture
 async def report(db) -> str:
-    started = time.perf_counter()
+    # How fast it loads is not asserted: that would measure this machine, not the code.
     text = await load_demo(db)
-    assert time.perf_counter() - started < 5
     assert text is not None
     return text
 
@@ -175,3 +174,13 @@ async def test_demo_records_waiting_are_in_reviewer_queues(db):
                              " where status in ('submitted', 'unit_approved')")
     assert waiting and all(r["route"] and r["step"] < len(r["route"]) for r in waiting)
     assert all(r["route"][r["step"]] != "unit" for r in waiting if r["status"] == "unit_approved")
+
+
+async def test_late_official_copies_supersede_waiting_records_and_flag_registered_ones(db, report):
+    """Registered hours are never taken away: a registered own record and its official copy are flagged instead."""
+    superseded = await db.fetch("select r.id, o.status as official from records r join records o on o.id = r.superseded_by"
+                                " where r.status = 'superseded'")
+    assert superseded and all(row["official"] == "registered" for row in superseded)
+    flags = await db.fetch("select f.reason, r.status as own, o.status as official from duplicate_flags f"
+                           " join records r on r.id = f.record_id join records o on o.id = f.official_id")
+    assert [(f["own"], f["official"]) for f in flags] == [("registered", "registered")]

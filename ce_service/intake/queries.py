@@ -19,8 +19,8 @@ from unnest($2::text[], $3::text[], $4::text[]) as x (series, region, affiliatio
 
 # region_earned defaults to the person's region in the record's year ($14), fixed at arrival so that
 # a later change of the person's periods does not move hours already earned. The route ($15, steps
-# joined by commas) comes from routing_rules: no steps means registered on arrival, otherwise
-# waiting for the first. The unique index on (source_client_id, external_id) makes a resend, even a
+# joined by commas) comes from routing_rules; the status ($16) is what records/transitions.py decides
+# for it: no steps means registered on arrival, otherwise waiting for the first. The unique index on (source_client_id, external_id) makes a resend, even a
 # concurrent one, unable to create a second record: the losing insert does nothing and we look the
 # winner up.
 INSERT_RECORDS = """
@@ -29,13 +29,12 @@ insert into records (person_id, year, category, half_hours, course_title, course
     submitted_at, registered_at)
 select r.person_id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on,
     coalesce(r.region_earned, r.person_region), $11, $12, $13, r.external_id, r.content_hash,
-    string_to_array(r.route, ','), 0,
-    case when r.route = '' then 'registered' else 'submitted' end,
-    case when r.route <> '' then now() end, case when r.route = '' then now() end
+    string_to_array(r.route, ','), 0, r.status,
+    now(), case when r.status = 'registered' then now() end
 from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::date[], $8::text[],
-            $9::text[], $10::bytea[], $14::text[], $15::text[])
+            $9::text[], $10::bytea[], $14::text[], $15::text[], $16::text[])
     as r (person_id, year, category, half_hours, course_title, course_code, completed_on, region_earned,
-          external_id, content_hash, person_region, route)
+          external_id, content_hash, person_region, route, status)
 order by r.external_id  -- one lock order for every batch, so overlapping batches cannot deadlock
 on conflict (source_client_id, external_id) where external_id is not null do nothing
 returning id, external_id, status
@@ -44,13 +43,6 @@ returning id, external_id, status
 EXISTING = """
 select id, external_id, content_hash from records
 where source_client_id = $1 and external_id = any($2::text[])
-"""
-
-# Events of the records just inserted, at the same instant as their registration.
-INSERT_CREATED_EVENTS = """
-insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action, from_status, to_status)
-select e.id, now(), 'client', $3, $4, $5, $6, 'create', null, e.status
-from unnest($1::uuid[], $2::text[]) as e (id, status)
 """
 
 INSERT_HELD = """

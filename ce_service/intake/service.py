@@ -15,7 +15,9 @@ from ce_service.hours import to_half_hours
 from ce_service.intake import queries as q
 from ce_service.intake.schemas import MAX_BATCH, BatchOut, IncomingRecord, RecordResult, SentPage, SentRecord
 from ce_service.intake.validation import content_hash, parse_record
+from ce_service.records import transitions
 from ce_service.records.superseding import supersede_by_official
+from ce_service.records.transitions import Actor, PastEvent
 
 HELD_REASON = "person not in the registry yet"
 
@@ -192,19 +194,21 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str,
     keys = sorted(set(zip(series, regions, affiliations)), key=str)
     routes = {(row["series"], row["region"], row["affiliation"]): ",".join(row["route"]) for row in await conn.fetch(
         q.ROUTES, source, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])}
+    record_routes = [routes[key] for key in zip(series, regions, affiliations)]
     inserted = await conn.fetch(
         q.INSERT_RECORDS,
         [people[x.national_id]["id"] for x in r], [x.year for x in r], [x.category for x in r],
         [to_half_hours(x.hours) for x in r], [x.course_title.strip() for x in r], [x.course_code for x in r],
         [x.completed_on for x in r], [x.region_earned for x in r], [x.external_id for x in r],
-        [g.digest for g in items], client.name, source, client.id, regions,
-        [routes[key] for key in zip(series, regions, affiliations)],
+        [g.digest for g in items], client.name, source, client.id, regions, record_routes,
+        [transitions.status_on_arrival(route) for route in record_routes],
     )
     new_ids = {row["external_id"]: row["id"] for row in inserted}
     if inserted:
-        await conn.execute(q.INSERT_CREATED_EVENTS, [row["id"] for row in inserted], [row["status"] for row in inserted],
-                           client.id, client.name, client.kind, ",".join(client.regions))
-        await supersede_by_official(conn, [row["id"] for row in inserted])
+        actor = Actor.of_client(client)
+        await transitions.write_events(conn, [PastEvent(row["id"], actor, "create", None, row["status"])
+                                              for row in inserted])
+        await supersede_by_official(conn, [row["id"] for row in inserted if row["status"] == "registered"])
     missing = [g.record.external_id for g in items if g.record.external_id not in new_ids]
     existing = {row["external_id"]: row for row in await conn.fetch(q.EXISTING, client.id, missing)} if missing else {}
     for item in items:

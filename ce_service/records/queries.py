@@ -34,17 +34,30 @@ where r.id = $1
 returning {RECORD_COLUMNS}
 """
 
-# Owner actions other than submitting (which fixes a route: SUBMIT below).
-UPDATE_STATUS = f"""
+SET_STATUS = f"""
 update records as r set status = $2, updated_at = now()
 where r.id = $1
 returning {RECORD_COLUMNS}
 """
 
+# Events are written only by records/transitions.py; the database adds the chain and the row hash.
 INSERT_EVENT = """
-insert into record_events (record_id, actor_kind, actor_id, actor_name, role, scope, action,
+insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
     from_status, to_status, reason, changes)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+"""
+
+# Many events in one statement, in the order given (ordinality), each at its own instant or now.
+INSERT_EVENTS = """
+insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
+    from_status, to_status, reason)
+select e.record_id, coalesce(e.at, now()), e.actor_kind, e.actor_id, e.actor_name, e.role, e.scope, e.action,
+    e.from_status, e.to_status, e.reason
+from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+    $8::text[], $9::text[], $10::text[], $11::text[])
+    with ordinality as e (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
+        from_status, to_status, reason, n)
+order by e.n
 """
 
 EVENTS = """
@@ -81,28 +94,35 @@ where r.id = $1
 returning {MACHINE_COLUMNS}
 """
 
-INSERT_EVENT_NOW = """
-insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
-    from_status, to_status, reason)
-values ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10)
+# The route a record gets when it is submitted: routing_rules, by the person's series, and region and
+# affiliation in the record's year.
+ROUTE_OF = """
+select coalesce(route_for(r.source, p.series, pp.region, pp.affiliation), '{}')
+from records r join persons p on p.id = r.person_id
+left join lateral (select x.region, x.affiliation from person_periods x
+                   where x.person_id = r.person_id and x.from_year <= r.year
+                   order by x.from_year desc limit 1) pp on true
+where r.id = $1
 """
 
-# Submitting fixes the record's route (routing_rules, by the person's series, and region and
-# affiliation in that year) and starts it at the first step; a route with no steps registers at once.
+# Submitting fixes the record's route ($2) and starts it at the first step, in the status
+# transitions.submit decided ($3: registered when the route has no steps).
 SUBMIT = f"""
-update records as r set route = x.route, step = 0, updated_at = now(), submitted_at = now(),
-    status = case when cardinality(x.route) = 0 then 'registered' else 'submitted' end,
-    registered_at = case when cardinality(x.route) = 0 then now() end
-from (
-    select coalesce(route_for(r2.source, p.series, pp.region, pp.affiliation), '{{}}') as route
-    from records r2 join persons p on p.id = r2.person_id
-    left join lateral (select x.region, x.affiliation from person_periods x
-                       where x.person_id = r2.person_id and x.from_year <= r2.year
-                       order by x.from_year desc limit 1) pp on true
-    where r2.id = $1
-) x
+update records as r set route = $2, step = 0, status = $3, updated_at = now(), submitted_at = now(),
+    registered_at = case when $3 = 'registered' then now() end
 where r.id = $1
 returning {RECORD_COLUMNS}
+"""
+
+# A reviewer passes the step the record waits at; $2 is the status transitions.approve decided.
+APPROVE = """
+update records set step = step + 1, status = $2, updated_at = now(),
+    registered_at = case when $2 = 'registered' then now() end
+where id = $1
+"""
+
+RETURN = """
+update records set status = 'returned', status_reason = $2, step = 0, updated_at = now() where id = $1
 """
 
 CHAIN_PAGE = """
@@ -121,17 +141,24 @@ select s.id, s.status, s.course_code, s.completed_on, s.half_hours, s.course_tit
 from records o join records s on s.person_id = o.person_id and s.year = o.year and s.category = o.category
 """
 
+# Only a registered official record supersedes; a registered own record is never taken away (the
+# pair is flagged instead), so own records in any live status are candidates.
 SELF_DUPLICATE_CANDIDATES = _SUPERSEDE_PAIR + """
-where o.id = any($1::uuid[]) and s.source = 'self'
+where o.id = any($1::uuid[]) and o.status = 'registered' and s.source = 'self'
   and s.status in ('draft', 'submitted', 'unit_approved', 'registered', 'returned')
 order by s.id, o.id
 for update of s
 """
 
-# Official records (counted or on their way) of the same person, year and category as a self-logged one.
+# Registered official records of the same person, year and category as a self-logged one.
 OFFICIAL_DUPLICATE_CANDIDATES = _SUPERSEDE_PAIR + """
-where s.id = $1 and o.source <> 'self' and o.status in ('submitted', 'unit_approved', 'registered')
+where s.id = $1 and o.source <> 'self' and o.status = 'registered'
 order by o.created_at, o.id
+"""
+
+FLAG_DUPLICATE = """
+insert into duplicate_flags (record_id, official_id, reason) values ($1, $2, $3)
+on conflict (record_id, official_id) do nothing
 """
 
 SUPERSEDE = """

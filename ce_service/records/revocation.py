@@ -12,8 +12,10 @@ from ce_service.identity import mask_national_id
 from ce_service.integrity import queries as integrity_q
 from ce_service.integrity.service import client_actor
 from ce_service.records import queries as q
+from ce_service.records import transitions
 from ce_service.records.schemas import MachineRecordOut
 from ce_service.records.service import record_uuid
+from ce_service.records.transitions import Actor
 
 MAX_REASON = 1000
 
@@ -42,9 +44,7 @@ async def revoke_by_client(conn: asyncpg.Connection, client: ApiClient, record_i
             raise Conflict(f"The record was revoked already, at {row['revoked_at']:%Y-%m-%d %H:%M:%S %Z}.")
         if row["status"] != "registered":
             raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
-        updated = await conn.fetchrow(q.REVOKE, row["id"], reason)
-        await conn.execute(q.INSERT_EVENT_NOW, row["id"], "client", client.id, client.name, client.kind,
-                           ",".join(client.regions), "revoke", "registered", "revoked", reason)
+        updated = await transitions.revoke(conn, row, Actor.of_client(client), reason)
         await conn.execute(integrity_q.INSERT_ENTRY, row["person_id"], "revocation", reason, clock.today(), "",
                            False, row["id"], "client", client.id, client_actor(client))
     return machine_out(updated)

@@ -13,9 +13,11 @@ from ce_service.auth.models import User
 from ce_service.errors import Conflict, FieldError, Invalid, NotFound
 from ce_service.hours import to_half_hours, to_hours
 from ce_service.records import queries as q
-from ce_service.records.lifecycle import STATUSES, TransitionRefused, next_status
+from ce_service.records import transitions
+from ce_service.records.lifecycle import EDITABLE, STATUSES
 from ce_service.records.schemas import EventOut, RecordIn, RecordOut, RecordPage, RecordPatch
 from ce_service.records.superseding import supersede_if_official
+from ce_service.records.transitions import Actor
 from ce_service.records.validation import record_errors
 
 MAX_PAGE = 200
@@ -42,12 +44,6 @@ def _content_args(content: dict[str, Any]) -> tuple:
             content["evidence_ref"])
 
 
-async def _event(conn: asyncpg.Connection, record_id: Any, user: User, action: str, before: str | None, after: str,
-                 reason: str | None = None, changes: dict | None = None) -> None:
-    await conn.execute(q.INSERT_EVENT, record_id, "user", user.id, user.display_name, user.role, user.scope,
-                       action, before, after, reason, changes)
-
-
 def _owner(user: User) -> int:
     if user.person_id is None:  # guards admit only professionals; this keeps the type honest
         raise NotFound("No records.")
@@ -62,7 +58,7 @@ async def create_draft(conn: asyncpg.Connection, user: User, data: RecordIn, max
         row = await conn.fetchrow(q.INSERT_RECORD, _owner(user), *_content_args(content), user.id, data.client_key)
         if row is None:
             return to_out(await conn.fetchrow(q.BY_CLIENT_KEY, _owner(user), data.client_key)), False
-        await _event(conn, row["id"], user, "create", None, "draft")
+        await transitions.created(conn, row["id"], Actor.of_user(user), "draft")
     return to_out(row), True
 
 
@@ -70,14 +66,14 @@ async def edit(conn: asyncpg.Connection, user: User, record_id: str, patch: Reco
     """Change a draft or returned record; every field is checked again as a whole."""
     async with conn.transaction():
         row = await _own_for_update(conn, user, record_id)
-        status = _transition(row["status"], "edit")
+        _refuse_unless(EDITABLE, row["status"], "edit")
         content = {f: row[f] for f in CONTENT_FIELDS if f != "hours"}
         content["hours"] = to_hours(row["half_hours"])
         changes = {f: v for f, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
         content.update(changes)
         _check_content(content, max_hours)
-        updated = await conn.fetchrow(q.UPDATE_CONTENT, row["id"], *_content_args(content))
-        await _event(conn, row["id"], user, "edit", row["status"], status, changes=msgspec.to_builtins(changes))
+        updated = await transitions.edit(conn, row, Actor.of_user(user), _content_args(content),
+                                         msgspec.to_builtins(changes))
     return to_out(updated)
 
 
@@ -87,15 +83,13 @@ async def act(conn: asyncpg.Connection, user: User, record_id: str, action: str)
         # The person's lock before the record's row lock: the order intake takes them in.
         await conn.execute(q.LOCK_PERSON, _owner(user))
         row = await _own_for_update(conn, user, record_id)
-        status = _transition(row["status"], action)
+        _refuse_unless(transitions.TRANSITIONS[action], row["status"], action)
         if action == "submit":
-            updated = await conn.fetchrow(q.SUBMIT, row["id"])
-            status = updated["status"]
+            updated = await transitions.submit(conn, row, Actor.of_user(user))
+            if await supersede_if_official(conn, row["id"]):
+                updated = await conn.fetchrow(q.OWN_RECORD, row["id"], _owner(user))
         else:
-            updated = await conn.fetchrow(q.UPDATE_STATUS, row["id"], status)
-        await _event(conn, row["id"], user, action, row["status"], status)
-        if action == "submit" and await supersede_if_official(conn, row["id"]):
-            updated = await conn.fetchrow(q.OWN_RECORD, row["id"], _owner(user))
+            updated = await transitions.withdraw(conn, row, Actor.of_user(user))
     return to_out(updated)
 
 
@@ -151,11 +145,11 @@ async def _own_for_update(conn: asyncpg.Connection, user: User, record_id: str) 
     return row
 
 
-def _transition(current: str, action: str) -> str:
-    try:
-        return next_status(current, action)
-    except TransitionRefused as exc:
-        raise Conflict(str(exc).capitalize() + ".") from None
+def _refuse_unless(moves: Any, current: str, action: str) -> None:
+    """409 when the record's status does not allow the owner's action, saying which statuses do."""
+    if current not in moves:
+        allowed = ", ".join(sorted(str(s) for s in moves))
+        raise Conflict(f"Cannot {action} a record that is {current} (only when {allowed}).")
 
 
 def record_uuid(record_id: str) -> uuid.UUID:

@@ -1,8 +1,10 @@
 """One course, two records: a self-logged one and an official one (provider, platform, HR, import).
 
-The official record counts; the self-logged one is marked superseded with a pointer to it, whichever
-arrived first, so the same course never counts twice. Both directions run under the person's
-advisory lock (taken by intake and by submitting), so two arrivals cannot miss each other.
+Once the official record is registered it counts, and the self-logged one, if not yet registered, is
+marked superseded with a pointer to it, whichever arrived first, so the same course never counts
+twice. A registered own record is never taken away by a later arrival: the pair is flagged for a
+reviewer instead. Both directions run under the person's advisory lock (taken by intake, by
+submitting and by reviewers' decisions), so two arrivals cannot miss each other.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncpg
 
 from ce_service.hours import to_hours
 from ce_service.records import queries as q
+from ce_service.records import transitions
 
 SOURCE_ZH = {"provider": "培训机构", "platform": "继续教育平台", "hr": "人社部门", "import": "批量导入"}
 TITLE_SIMILARITY = 0.6
@@ -55,11 +58,16 @@ def _code(value: str | None) -> str:
 
 
 def same_course(official: Course, own: Course) -> bool:
-    """Same course code, or same completion date and hours with a similar title."""
+    """Same completion date and hours, and the same course code or a similar title.
+
+    A code alone is not enough: a 0.5 h record that shares a code with a 40 h one is another course
+    (or a mistake), and must not take the 40 h away.
+    """
+    if official.completed_on != own.completed_on or official.half_hours != own.half_hours:
+        return False
     if _code(official.course_code) and _code(official.course_code) == _code(own.course_code):
         return True
-    return (official.completed_on == own.completed_on and official.half_hours == own.half_hours
-            and similar_titles(official.course_title, own.course_title))
+    return similar_titles(official.course_title, own.course_title)
 
 
 def _reason(official: Any) -> str:
@@ -68,14 +76,20 @@ def _reason(official: Any) -> str:
             f"{to_hours(official['o_half_hours'])} 学时，《{official['o_course_title']}》），以该记录为准")
 
 
+FLAGGED = "本人登记的记录已登记，与官方记录疑似同一课程，请审核人员核实"
+
+
 async def _supersede(conn: asyncpg.Connection, pairs: list[tuple[Any, Any]]) -> int:
-    """Mark each (self-logged row, official row) pair superseded, with an event saying why."""
+    """Supersede each (own row, official row) pair, or flag it when the own record is registered already."""
+    superseded = 0
     for own, official in pairs:
         reason = _reason(official)
-        await conn.execute(q.SUPERSEDE, own["id"], official["official_id"], reason)
-        await conn.execute(q.INSERT_EVENT_NOW, own["id"], "system", None, "系统", "system", "", "supersede",
-                           own["status"], "superseded", f"{reason}: {official['official_id']}")
-    return len(pairs)
+        if own["status"] in transitions.SUPERSEDABLE:
+            await transitions.supersede(conn, own["id"], own["status"], official["official_id"], reason)
+            superseded += 1
+        else:
+            await conn.execute(q.FLAG_DUPLICATE, own["id"], official["official_id"], f"{FLAGGED}：{reason}")
+    return superseded
 
 
 def _course(row: Any, prefix: str = "") -> Course:
@@ -84,7 +98,7 @@ def _course(row: Any, prefix: str = "") -> Course:
 
 
 async def supersede_by_official(conn: asyncpg.Connection, official_ids: list[Any]) -> int:
-    """Mark superseded the self-logged records these new official records duplicate; returns how many."""
+    """Supersede (or flag) the self-logged records these registered official records duplicate; returns how many."""
     if not official_ids:
         return 0
     rows = await conn.fetch(q.SELF_DUPLICATE_CANDIDATES, official_ids)
@@ -97,27 +111,8 @@ async def supersede_by_official(conn: asyncpg.Connection, official_ids: list[Any
 
 
 async def supersede_if_official(conn: asyncpg.Connection, record_id: Any) -> bool:
-    """Mark this self-logged record superseded if an official record of the same course exists."""
+    """Mark this self-logged record superseded if a registered official record of the same course exists."""
     for row in await conn.fetch(q.OFFICIAL_DUPLICATE_CANDIDATES, record_id):
         if same_course(_course(row, "o_"), _course(row)):
-            await _supersede(conn, [(row, row)])
-            return True
+            return await _supersede(conn, [(row, row)]) > 0
     return False
-
-
-RESTORED = "官方记录未通过审核，恢复本人登记的记录"
-
-
-async def restore_superseded(conn: asyncpg.Connection, official_id: Any) -> int:
-    """Put back the self-logged records an official record superseded, now that it was returned; returns how many.
-
-    An official record waiting for verification supersedes at once; if a reviewer then returns it,
-    the person's own record must count (or wait) again instead of nothing counting.
-    """
-    rows = await conn.fetch(q.SUPERSEDED_BY, official_id)
-    for row in rows:
-        previous = row["previous"] or "submitted"
-        await conn.execute(q.RESTORE, row["id"], previous)
-        await conn.execute(q.INSERT_EVENT_NOW, row["id"], "system", None, "系统", "system", "", "restore",
-                           "superseded", previous, f"{RESTORED}: {official_id}")
-    return len(rows)

@@ -44,28 +44,6 @@ RECORD = f"select {_REVIEW_COLUMNS} from {_REVIEW_FROM} where r.id = $1"
 
 RECORD_FOR_UPDATE = f"select {_REVIEW_COLUMNS} from {_REVIEW_FROM} where r.id = $1 for update of r"
 
-APPROVE = """
-update records set step = step + 1, updated_at = now(),
-    status = case when step + 1 >= cardinality(route) then 'registered' else 'unit_approved' end,
-    registered_at = case when step + 1 >= cardinality(route) then now() end
-where id = $1
-returning status
-"""
-
-RETURN = """
-update records set status = 'returned', status_reason = $2, step = 0, updated_at = now() where id = $1
-"""
-
-REVOKE = """
-update records set status = 'revoked', status_reason = $2, revoked_at = now(), updated_at = now() where id = $1
-"""
-
-INSERT_EVENT = """
-insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
-    from_status, to_status, reason)
-values ($1, now(), 'user', $2, $3, $4, $5, $6, $7, $8, $9)
-"""
-
 LAST_DECISION = """
 select actor_name, at, action from record_events where record_id = $1 order by id desc limit 1
 """

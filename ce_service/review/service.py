@@ -13,7 +13,10 @@ from ce_service.identity import mask_national_id, national_id_error
 from ce_service.integrity import queries as integrity_q
 from ce_service.records.schemas import EventOut
 from ce_service.records.service import record_uuid
-from ce_service.records.superseding import restore_superseded
+from ce_service.records import queries as records_q
+from ce_service.records import transitions
+from ce_service.records.superseding import supersede_by_official
+from ce_service.records.transitions import Actor
 from ce_service.rendering import off_loop
 from ce_service.review import queries as q
 from ce_service.review.form import Course, Decision, FormData, render_pdf, render_xlsx
@@ -102,9 +105,13 @@ async def record(conn: asyncpg.Connection, user: User, record_id: str) -> Review
 
 async def _for_decision(conn: asyncpg.Connection, user: User, record_id: str) -> tuple[asyncpg.Record, str]:
     kind = await _kind(conn, user)
-    row = await conn.fetchrow(q.RECORD_FOR_UPDATE, record_uuid(record_id))
-    if row is None or not _in_scope(user, kind, row):
+    found = await conn.fetchrow(q.RECORD, record_uuid(record_id))
+    if found is None or not _in_scope(user, kind, found):
         raise NotFound("No such record.")
+    # The person's lock before the record's row lock, the order submitting and intake take them in,
+    # so a decision and an arrival of the same course cannot miss each other.
+    await conn.execute(records_q.LOCK_PERSON, found["person_id"])
+    row = await conn.fetchrow(q.RECORD_FOR_UPDATE, found["id"])
     return row, kind["code"]
 
 
@@ -119,20 +126,16 @@ def _waiting_for(row: asyncpg.Record, kind: str) -> bool:
     return row["status"] in WAITING and step < len(route) and route[step] == kind
 
 
-async def _event(conn: asyncpg.Connection, row: asyncpg.Record, user: User, action: str, to: str,
-                 reason: str | None = None) -> None:
-    await conn.execute(q.INSERT_EVENT, row["id"], user.id, user.display_name, user.role, user.scope, action,
-                       row["status"], to, reason)
-
-
 async def approve(conn: asyncpg.Connection, user: User, record_id: str) -> ReviewItem:
     """Approve this step; the last step registers the record (谁审核谁签字: the event names the reviewer)."""
     async with conn.transaction():
         row, kind = await _for_decision(conn, user, record_id)
         if not _waiting_for(row, kind):
             raise await _already_decided(conn, row)
-        status = await conn.fetchval(q.APPROVE, row["id"])
-        await _event(conn, row, user, "approve" if status != "registered" else "register", status)
+        status = await transitions.approve(conn, row, Actor.of_user(user))
+        if status == "registered" and row["source"] != "self":
+            # Only a registered official record supersedes the person's own record of the same course.
+            await supersede_by_official(conn, [row["id"]])
     return await record(conn, user, record_id)
 
 
@@ -145,10 +148,7 @@ async def return_record(conn: asyncpg.Connection, user: User, record_id: str, re
         row, kind = await _for_decision(conn, user, record_id)
         if not _waiting_for(row, kind):
             raise await _already_decided(conn, row)
-        await conn.execute(q.RETURN, row["id"], reason)
-        await _event(conn, row, user, "return", "returned", reason)
-        if row["source"] != "self":
-            await restore_superseded(conn, row["id"])
+        await transitions.return_(conn, row, Actor.of_user(user), reason)
     return await record(conn, user, record_id)
 
 
@@ -176,8 +176,7 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
         row, _ = await _for_decision(conn, user, record_id)
         if row["status"] != "registered":
             raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
-        await conn.execute(q.REVOKE, row["id"], reason)
-        await _event(conn, row, user, "revoke", "revoked", reason)
+        await transitions.revoke(conn, row, Actor.of_user(user), reason)
         await conn.execute(integrity_q.INSERT_ENTRY, row["person_id"], "revocation", reason, clock.today(), "",
                            False, row["id"], "user", user.id, f"{user.display_name} ({user.role} {user.scope})")
     return await record(conn, user, record_id)

@@ -13,7 +13,8 @@ from ce_service.auth.models import User
 from ce_service.compliance.service import own_years
 from ce_service.errors import NotFound
 from ce_service.records import service as records
-from ce_service.records.lifecycle import EDITABLE, TRANSITIONS
+from ce_service.records.lifecycle import EDITABLE
+from ce_service.records.transitions import TRANSITIONS
 from ce_service.web.render import html
 from ce_service.web.session import home_of, page_csrf, page_user
 

@@ -170,7 +170,8 @@ ROLE_ZH = {"professional": "专业技术人员", "unit_reviewer": "单位审核"
            "admin": "管理员", "system": "系统", "provider": "培训机构",
            "hr_system": "人事信息系统", "platform": "培训平台", "importer": "批量导入", "review_system": "评审系统"}
 ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "approve": "通过",
-             "return": "退回", "register": "登记", "revoke": "撤销", "supersede": "被官方记录取代", "restore": "恢复（官方记录被退回）",
+             "return": "退回", "register": "登记", "revoke": "撤销", "supersede": "被官方记录取代", "restore": "恢复（官方记录被退回或撤销）",
+             "seal": "校验值补录",
              "import": "导入", "push": "推送", "pull": "拉取"}
 IMPORT_STATUS_ZH = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 INTEGRITY_KIND_ZH = {"falsification": "弄虚作假", "misconduct": "学术不端", "blacklist": "职称失信黑名单",

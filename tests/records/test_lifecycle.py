@@ -7,28 +7,53 @@ from datetime import date
 import pytest
 
 from ce_service.hours import half_hours_error, to_half_hours, to_hours
-from ce_service.records.lifecycle import STATUSES, TRANSITIONS, TransitionRefused, next_status
+from ce_service.records.lifecycle import STATUSES
+from ce_service.records.transitions import TRANSITIONS, TransitionRefused, check, status_on_arrival
 from ce_service.records.validation import record_errors
 
 
 @pytest.mark.parametrize(
-    ("current", "action", "expected"),
+    ("before", "action", "after"),
     [
-        ("draft", "submit", "submitted"), ("returned", "submit", "submitted"),
+        ("draft", "submit", "submitted"), ("returned", "submit", "submitted"), ("draft", "submit", "registered"),
         ("draft", "withdraw", "withdrawn"), ("submitted", "withdraw", "withdrawn"), ("returned", "withdraw", "withdrawn"),
         ("draft", "edit", "draft"), ("returned", "edit", "returned"),
+        (None, "create", "draft"), (None, "create", "submitted"), (None, "create", "registered"),
+        ("submitted", "approve", "unit_approved"), ("unit_approved", "register", "registered"),
+        ("submitted", "register", "registered"), ("unit_approved", "return", "returned"),
+        ("registered", "revoke", "revoked"), ("submitted", "supersede", "superseded"),
+        ("superseded", "restore", "submitted"), ("superseded", "restore", "registered"),
     ],
 )
-def test_allowed_moves(current, action, expected):
-    assert next_status(current, action) == expected
+def test_allowed_moves(before, action, after):
+    check(action, before, after)
 
 
 def test_every_other_move_is_refused():
     for action, moves in TRANSITIONS.items():
-        for status in STATUSES:
+        for status in (None, *STATUSES):
             if status not in moves:
                 with pytest.raises(TransitionRefused, match=f"cannot {action} a record that is {status}"):
-                    next_status(status, action)
+                    check(action, status, "draft")
+
+
+@pytest.mark.parametrize(("action", "before", "after"), [
+    ("submit", "draft", "unit_approved"), ("approve", "submitted", "registered"), ("revoke", "registered", "draft"),
+    ("create", None, "revoked"), ("restore", "superseded", "superseded"),
+])
+def test_a_wrong_destination_is_refused(action, before, after):
+    with pytest.raises(TransitionRefused, match=f"cannot take a {before} record to {after}"):
+        check(action, before, after)
+
+
+def test_a_registered_record_is_never_superseded():
+    """Registered hours are not taken away by a later arrival (both go to a reviewer instead)."""
+    with pytest.raises(TransitionRefused):
+        check("supersede", "registered", "superseded")
+
+
+def test_status_on_arrival_follows_the_route():
+    assert status_on_arrival([]) == "registered" and status_on_arrival(["hr"]) == "submitted"
 
 
 @pytest.mark.parametrize(("hours", "half"), [(0.5, 1), (1, 2), (12.5, 25), (200, 400)])

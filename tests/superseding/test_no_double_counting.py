@@ -44,12 +44,9 @@ async def professional_hours(api, review) -> dict:
 
 async def test_official_after_self_logged_supersedes_it(api, db, setup):
     own = await own_submitted(api, setup["csrf"])
-    # Registered by the reviewers, as if the provider were late.
-    await db.execute("update records set status = 'registered', registered_at = now() where id = $1", own["id"])
-    await db.execute("insert into record_events (record_id, actor_kind, actor_name, role, action, from_status,"
-                     " to_status) values ($1, 'system', 't', 'system', 'approve', 'submitted', 'registered')", own["id"])
     before = datetime.now(timezone.utc)
-    assert await professional_hours(api, setup["review"]) == {"registered": 12.5, "pending": 0}
+    assert await professional_hours(api, setup["review"]) == {"registered": 0, "pending": 12.5}
+    # The HR system's records are registered on arrival.
     pushed = (await api.post("/api/v1/hr/records", json={"records": [official("HR-1", course_code="JZ-07")]},
                              headers=setup["hr"])).json()
     assert pushed["accepted"] == 1
@@ -58,23 +55,55 @@ async def test_official_after_self_logged_supersedes_it(api, db, setup):
     assert mine["status"] == "superseded" and mine["superseded_by"] == official_id
     assert "人社部门" in mine["status_reason"] and "以该记录为准" in mine["status_reason"]
     assert mine["history"][-1]["action"] == "supersede"
-    # Counted once now, and the answer as it stood before still counted the self-logged record once.
+    # Counted once now, and the answer as it stood before still shows the own record as pending.
     assert await professional_hours(api, setup["review"]) == {"registered": 12.5, "pending": 0}
     past = (await api.get(f"/api/v1/compliance/{NID}?from_year={YEAR}&to_year={YEAR}&as_of={before.isoformat()}",
                           headers=setup["review"])).json()
-    assert past["years"][0]["registered"]["professional"] == 12.5
+    assert past["years"][0]["pending"]["professional"] == 12.5
 
 
-async def test_self_logged_after_official_is_superseded_when_submitted(api, db, setup):
+async def test_a_registered_own_record_is_never_taken_away_but_flagged(api, db, setup):
+    """The red team's attack: a 0.5 h push with the same course code wiped a registered 40 h record."""
+    own = await own_submitted(api, setup["csrf"], {**OWN, "hours": 40})
+    unit = await db.fetchval("select unit_code from person_periods where person_id = $1 limit 1", setup["pid"])
+    await user(db, "unit1", "unit_reviewer", unit_code=unit)
+    await user(db, "hr1", "hr_reviewer", region_prefix="52")
+    for reviewer in ("unit1", "hr1"):
+        csrf = await sign_in(api, reviewer)
+        approved = await api.post(f"/api/v1/review/records/{own['id']}/approve", headers=csrf)
+        assert approved.status_code == 200, approved.text
+    assert (await db.fetchval("select status from records where id = $1", own["id"])) == "registered"
+    tiny = official("HR-7", hours=0.5, course_code="jz-07")
+    assert (await api.post("/api/v1/hr/records", json={"records": [tiny]}, headers=setup["hr"])).json()["accepted"] == 1
+    assert (await db.fetchval("select status from records where id = $1", own["id"])) == "registered"
+    assert await professional_hours(api, setup["review"]) == {"registered": 40.5, "pending": 0}
+    assert await db.fetchval("select count(*) from duplicate_flags") == 0
+    # The same course with the same date and hours, registered on both sides: both stay, flagged for a reviewer.
+    same = official("HR-8", hours=40, course_code="JZ-07")
+    pushed = (await api.post("/api/v1/hr/records", json={"records": [same]}, headers=setup["hr"])).json()
+    assert (await db.fetchval("select status from records where id = $1", own["id"])) == "registered"
+    flag = await db.fetchrow("select record_id, official_id, reason, closed_at from duplicate_flags")
+    assert str(flag["record_id"]) == own["id"] and str(flag["official_id"]) == pushed["results"][0]["record_id"]
+    assert "请审核人员核实" in flag["reason"] and flag["closed_at"] is None
+
+
+async def test_self_logged_after_official_is_superseded_once_the_official_is_registered(api, db, setup):
     pushed = (await api.post("/api/v1/provider/records", json={"records": [official("P-1")]},
                              headers=setup["provider"])).json()
     assert pushed["accepted"] == 1
+    official_id = pushed["results"][0]["record_id"]
+    # The provider's record waits for HR: it does not take the own record's place yet.
     mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
-    assert mine["status"] == "superseded" and mine["superseded_by"] == pushed["results"][0]["record_id"]
-    assert "培训机构" in mine["status_reason"] or "贵州省继续教育基地" in mine["status_reason"]
-    # The provider's record waits for HR; the self-logged one no longer waits for anyone.
-    assert await professional_hours(api, setup["review"]) == {"registered": 0, "pending": 12.5}
-    assert await db.fetchval("select count(*) from records where status in ('submitted', 'registered')") == 1
+    assert mine["status"] == "submitted"
+    assert await professional_hours(api, setup["review"]) == {"registered": 0, "pending": 25}
+    await user(db, "hr1", "hr_reviewer", region_prefix="52")
+    hr_csrf = await sign_in(api, "hr1")
+    approved = await api.post(f"/api/v1/review/records/{official_id}/approve", headers=hr_csrf)
+    assert approved.json()["status"] == "registered", approved.text
+    row = await db.fetchrow("select status, superseded_by, status_reason from records where id = $1", mine["id"])
+    assert row["status"] == "superseded" and str(row["superseded_by"]) == official_id
+    assert "培训机构" in row["status_reason"] or "贵州省继续教育基地" in row["status_reason"]
+    assert await professional_hours(api, setup["review"]) == {"registered": 12.5, "pending": 0}
 
 
 async def test_a_different_course_counts_beside_it(api, db, setup):
@@ -85,30 +114,31 @@ async def test_a_different_course_counts_beside_it(api, db, setup):
     assert await professional_hours(api, setup["review"]) == {"registered": 8, "pending": 12.5}
 
 
-async def test_a_returned_official_record_does_not_supersede(api, db, setup):
-    pushed = (await api.post("/api/v1/provider/records", json={"records": [official("P-9")]},
-                             headers=setup["provider"])).json()
-    await db.execute("update records set status = 'returned' where id = $1", pushed["results"][0]["record_id"])
+async def test_a_waiting_official_record_does_not_supersede(api, db, setup):
+    await api.post("/api/v1/provider/records", json={"records": [official("P-9")]}, headers=setup["provider"])
     mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
     assert mine["status"] == "submitted"
 
 
-async def test_a_returned_official_record_gives_the_own_record_back(api, db, setup):
-    """An official record waiting for verification supersedes at once; returned, the person's own record is restored."""
+@pytest.mark.parametrize("by", ["hr_system", "hr_reviewer"])
+async def test_a_revoked_official_record_gives_the_own_record_back(api, db, setup, by):
+    """Revoked (fraud found), the official record stops counting and the person's own record waits again."""
     mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
-    pushed = (await api.post("/api/v1/provider/records", json={"records": [official("P-5")]},
-                             headers=setup["provider"])).json()
+    pushed = (await api.post("/api/v1/hr/records", json={"records": [official("HR-5")]}, headers=setup["hr"])).json()
     official_id = pushed["results"][0]["record_id"]
     assert (await api.get(f"/api/v1/me/records/{mine['id']}")).json()["status"] == "superseded"
-    await user(db, "hr1", "hr_reviewer", region_prefix="52")
-    hr_csrf = await sign_in(api, "hr1")
-    returned = await api.post(f"/api/v1/review/records/{official_id}/return", json={"reason": "证书不清"},
-                              headers=hr_csrf)
-    assert returned.status_code == 200, returned.text
+    if by == "hr_system":
+        revoked = await api.post(f"/api/v1/hr/records/{official_id}/revoke", json={"reason": "证书伪造"},
+                                 headers=setup["hr"])
+    else:
+        await user(db, "hr1", "hr_reviewer", region_prefix="52")
+        revoked = await api.post(f"/api/v1/review/records/{official_id}/revoke", json={"reason": "证书伪造"},
+                                 headers=await sign_in(api, "hr1"))
+    assert revoked.status_code == 200, revoked.text
     row = await db.fetchrow("select status, superseded_by from records where id = $1", mine["id"])
     assert (row["status"], row["superseded_by"]) == ("submitted", None)
     last = await db.fetchrow("select action, from_status, to_status, reason from record_events where record_id = $1"
                              " order by id desc limit 1", mine["id"])
     assert (last["action"], last["from_status"], last["to_status"]) == ("restore", "superseded", "submitted")
-    assert official_id in last["reason"]
+    assert official_id in last["reason"] and "撤销" in last["reason"]
     assert await professional_hours(api, setup["review"]) == {"registered": 0, "pending": 12.5}

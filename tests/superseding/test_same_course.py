@@ -32,7 +32,9 @@ def test_normalise_title_drops_spaces_punctuation_and_width():
 
 
 @pytest.mark.parametrize(("official", "own", "same"), [
-    (Course("JZ-07", D, 25, "甲"), Course("jz-07", date(2025, 1, 1), 10, "乙"), True),       # same code wins
+    (Course("JZ-07", D, 25, "甲"), Course("jz-07", D, 25, "乙"), True),        # same code, date and hours
+    (Course("JZ-07", D, 1, "甲"), Course("jz-07", D, 80, "甲"), False),        # a code alone is not enough
+    (Course("JZ-07", D, 25, "甲"), Course("jz-07", date(2025, 1, 1), 25, "甲"), False),  # nor with another date
     (Course("JZ-07", D, 25, "建筑抗震"), Course(None, D, 25, "建筑抗震"), True),              # date, hours, title
     (Course(None, D, 25, "建筑抗震"), Course(None, D, 24, "建筑抗震"), False),               # other hours
     (Course(None, D, 25, "建筑抗震"), Course(None, date(2025, 5, 21), 25, "建筑抗震"), False),
