@@ -74,3 +74,90 @@ async def record(db: asyncpg.Connection, person_id: int, year: int, category: st
                          " to_status) values ($1, $2, 'system', 'test', 'system', 'test', $3, $4)", rid, at, previous, status)
         previous = status
     return str(rid)
+
+
+async def web_sign_in(api, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the web form (with its double-submit token) as a browser does; returns the CSRF token
+    the landing page gives htmx (hx-headers), which every form post of the pages must carry."""
+    import json
+    import re
+
+    form = await api.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    signed = await api.post("/login", data={"username": username, "password": password, "csrf": token},
+                            follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    home = await api.get(signed.headers["location"], follow_redirects=False)
+    assert home.status_code == 200, (signed.headers["location"], home.status_code)
+    return json.loads(re.search(r"hx-headers='([^']+)'", home.text).group(1))["X-CSRF-Token"]
+
+
+def shared_strings_xlsx(strings: int, kind: str = "records") -> bytes:
+    """An XLSX import whose header and one example row are followed, in its shared-strings part, by `strings`
+    distinct strings no cell uses: small on the wire, every string read before the first row can be.
+
+    Written by hand (not with openpyxl) so that nothing but the shared strings grows.
+    """
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    from ce_service.imports.tables import COLUMNS
+
+    labels = [c.label for c in COLUMNS[kind]]
+    used = labels + [c.example for c in COLUMNS[kind]]
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    shared = "".join([f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}" count="{len(used) + strings}" '
+                      f'uniqueCount="{len(used) + strings}">', *(f"<si><t>{escape(text)}</t></si>" for text in used),
+                      *(f"<si><t>课程{i:08d}</t></si>" for i in range(strings)), "</sst>"])
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{chr(65 + i)}{r}" t="s"><v>{first + i}</v></c>'
+                                              for i in range(len(labels))) + "</row>"
+                   for r, first in ((1, 0), (2, len(labels))))
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+            'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType='
+            '"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{relationships}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{relationships}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{relationships}/worksheet" '
+            f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{relationships}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{rows}</sheetData>'
+            '</worksheet>'),
+        "xl/sharedStrings.xml": shared,
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text.encode())
+    return out.getvalue()
+
+
+def paeth_png(width: int, height: int) -> bytes:
+    """A PNG of width × height pixels at 16 bits per channel with alpha, every row Paeth-filtered: the
+    costliest kind of pixel to decode, yet it packs to a few megabytes (its rows are all alike)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x04" + bytes((x * 7) & 0xFF for x in range(width * 8))   # filter 4 (Paeth), 8 bytes a pixel
+    packer = zlib.compressobj(1)
+    pixels = b"".join([*(packer.compress(row) for _ in range(height)), packer.flush()])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))

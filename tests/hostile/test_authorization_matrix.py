@@ -1,6 +1,8 @@
 """Every operation of the OpenAPI document against every kind of caller: who gets in, who is kept out.
 
-An operation missing from ACCESS fails the test, so a new route must say who may call it.
+An operation missing from ACCESS fails the test, so a new route must say who may call it. The routes
+the document leaves out (web pages, their form posts, PWA files) have their own matrix in
+tests/hostile/test_web_authorization.py.
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ from tests.hostile.test_generated_requests import _openapi
 
 ANYONE = "anyone"
 MACHINES = ("provider", "review_system", "hr_system")
-ROLES = ("professional", "unit_reviewer", "hr_reviewer", "health_reviewer", "admin")
-REVIEWERS = {"unit_reviewer", "hr_reviewer", "health_reviewer"}
+# Every role a user can have: the two base roles and each verifier kind's reviewer role (migrations 0003, 0012).
+ROLES = ("professional", "unit_reviewer", "agency_reviewer", "industry_reviewer", "hr_reviewer", "health_reviewer",
+         "admin")
+UNIT_SCOPED = {"unit_reviewer", "agency_reviewer", "industry_reviewer"}   # scoped by a unit's (agency's) code
+DEPARTMENTS = {"hr_reviewer", "health_reviewer"}                           # scoped by a region
+REVIEWERS = UNIT_SCOPED | DEPARTMENTS
+STAFF = REVIEWERS | {"admin"}
 SIGNED_IN = set(ROLES)
 
 # (method, path pattern) -> who may call it.
@@ -29,7 +36,7 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/persons/{national_id}/exemptions"): {"hr_system"},
     ("POST", "/api/v1/persons/{national_id}/integrity"): {"hr_system"},
     ("GET", "/api/v1/persons/{national_id}/integrity"): {"hr_system", *REVIEWERS},
-    ("GET", "/api/v1/integrity/units"): {"hr_system", "hr_reviewer", "health_reviewer"},
+    ("GET", "/api/v1/integrity/units"): {"hr_system", *DEPARTMENTS},
     ("GET", "/api/v1/me/records"): {"professional"},
     ("POST", "/api/v1/me/records"): {"professional"},
     ("GET", "/api/v1/me/records/{record_id}"): {"professional"},
@@ -51,24 +58,31 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/review/records/{record_id}/approve"): REVIEWERS,
     ("POST", "/api/v1/review/records/{record_id}/return"): REVIEWERS,
     ("POST", "/api/v1/review/approve-many"): REVIEWERS,
-    ("POST", "/api/v1/review/records/{record_id}/revoke"): {"hr_reviewer", "health_reviewer"},
+    ("POST", "/api/v1/review/records/{record_id}/revoke"): DEPARTMENTS,
     ("GET", "/api/v1/review/forms/{national_id}"): REVIEWERS,
     ("GET", "/api/v1/review/records/{record_id}/evidence"): REVIEWERS,
     ("GET", "/api/v1/admin/platforms"): {"admin"},
     ("GET", "/api/v1/admin/platforms/{name}"): {"admin"},
     ("GET", "/api/v1/admin/platforms/{name}/set-aside"): {"admin"},
     ("POST", "/api/v1/admin/platforms/{name}/pull"): {"admin"},
-    ("GET", "/api/v1/imports"): {"unit_reviewer", "hr_reviewer", "health_reviewer", "admin"},
-    ("POST", "/api/v1/imports"): {"unit_reviewer", "hr_reviewer", "health_reviewer", "admin"},
-    ("GET", "/api/v1/imports/templates/{name}"): {"unit_reviewer", "hr_reviewer", "health_reviewer", "admin"},
-    ("GET", "/api/v1/imports/{import_id}"): {"unit_reviewer", "hr_reviewer", "health_reviewer", "admin"},
-    ("GET", "/api/v1/imports/{import_id}/report"): {"unit_reviewer", "hr_reviewer", "health_reviewer", "admin"},
+    ("GET", "/api/v1/imports"): STAFF,
+    ("POST", "/api/v1/imports"): STAFF,
+    ("GET", "/api/v1/imports/templates/{name}"): STAFF,
+    ("GET", "/api/v1/imports/{import_id}"): STAFF,
+    ("GET", "/api/v1/imports/{import_id}/report"): STAFF,
 }
 NID = national_id(5)
 FILL = {"national_id": NID, "record_id": "00000000-0000-4000-8000-000000000000", "name": "gz",
         "import_id": "00000000-0000-4000-8000-000000000000"}
 OPERATIONS = [(method.upper(), path) for path, item in _openapi()["paths"].items() for method in item
               if method in ("get", "put", "post", "patch", "delete")]
+
+
+async def role_user(db, role: str, person_id: int) -> int:
+    """A user of `role` named after it, in the scope of the person `person_id` (unit UNIT, region 52)."""
+    return await user(db, role, role, person_id=person_id if role == "professional" else None,
+                      unit_code=UNIT if role in UNIT_SCOPED else None,
+                      region_prefix="52" if role in DEPARTMENTS else None)
 
 
 def test_every_operation_says_who_may_call_it():
@@ -83,9 +97,7 @@ async def test_only_the_callers_allowed_get_past_the_door(api, db, caller):
     if caller in MACHINES:
         headers = {"Authorization": "Bearer " + await api_client(db, caller)}
     elif caller in ROLES:
-        await user(db, caller, caller, person_id=pid if caller == "professional" else None,
-                   unit_code=UNIT if caller == "unit_reviewer" else None,
-                   region_prefix="52" if caller in ("hr_reviewer", "health_reviewer") else None)
+        await role_user(db, caller, pid)
         headers = await sign_in(api, caller)
     wrong = []
     for method, path in OPERATIONS:
