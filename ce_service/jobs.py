@@ -7,13 +7,16 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 from arq import Retry, cron, func
 from arq.connections import RedisSettings
 
+from ce_service.audit.checkpoints import make_checkpoint
 from ce_service.auth import queries as auth_queries
+from ce_service.compliance.receipts import Signer
 from ce_service.db import create_pool
 from ce_service.imports import service as imports
 from ce_service.logs import REQUEST_ID
@@ -21,6 +24,9 @@ from ce_service.metrics import count_job
 from ce_service.platforms import service as platforms
 
 log = logging.getLogger("ce_service.jobs")
+
+# How often the audit chain's head is signed: what an insider could rewrite unseen is at most this old.
+CHECKPOINT_MINUTES = 5
 
 
 def observed(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -132,6 +138,16 @@ async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any] | No
     return None if status is None else {"status": status.status, "rows_done": status.rows_done}
 
 
+@observed
+async def sign_checkpoint(ctx: dict[str, Any]) -> dict[str, Any] | None:
+    """Sign the audit chain's head (every few minutes), so an insider's rewrite of the past shows."""
+    if ctx.get("signer") is None:
+        return None
+    async with ctx["pool"].acquire() as conn:
+        made = await make_checkpoint(conn, ctx["signer"], ctx.get("checkpoint_file"))
+    return None if made is None else {"seq": made.seq, "hash": made.hash}
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     """Open the worker's own database pool (unless the serving process lent one)."""
     if "pool" not in ctx:
@@ -155,6 +171,7 @@ def functions(job_timeout: int) -> list:
         purge_expired_sessions,
         schedule_platform_pulls,
         requeue_unfinished_imports,
+        sign_checkpoint,
         # keep_result=0: a finished pull must not keep its job id, or the next one could not be queued.
         func(pull_platform, keep_result=0, timeout=job_timeout, max_tries=1),
         func(run_import, timeout=job_timeout, max_tries=20),
@@ -165,13 +182,16 @@ CRON_JOBS = [
     cron(purge_expired_sessions, minute={7}, unique=True),
     cron(schedule_platform_pulls, second={0}, unique=True),
     cron(requeue_unfinished_imports, second={30}, unique=True),
+    cron(sign_checkpoint, minute=set(range(0, 60, CHECKPOINT_MINUTES)), second={15}, unique=True),
 ]
 
 
 def worker_settings(database_url: str, redis_url: str, pool: Any = None, max_hours: int = 200,
-                    job_timeout: int = 120) -> dict[str, Any]:
+                    job_timeout: int = 120, signer: Signer | None = None,
+                    checkpoint_file: Path | None = None) -> dict[str, Any]:
     """Keyword arguments for arq.Worker, shared by `ce-service worker` and the in-process worker."""
-    ctx: dict[str, Any] = {"database_url": database_url, "max_hours": max_hours, "job_timeout": job_timeout}
+    ctx: dict[str, Any] = {"database_url": database_url, "max_hours": max_hours, "job_timeout": job_timeout,
+                           "signer": signer, "checkpoint_file": checkpoint_file}
     if pool is not None:
         ctx["pool"] = pool
     return {

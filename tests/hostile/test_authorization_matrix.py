@@ -47,6 +47,7 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/me/evidence"): {"professional"},
     ("GET", "/api/v1/me/records/{record_id}/evidence"): {"professional"},
     ("GET", "/api/v1/compliance/keys"): ANYONE,
+    ("GET", "/api/v1/audit/checkpoints"): {"review_system", "hr_system"},
     ("GET", "/api/v1/compliance/{national_id}"): {"review_system"},
     ("POST", "/api/v1/compliance/batch"): {"review_system"},
     ("POST", "/api/v1/hr/records"): {"hr_system"},

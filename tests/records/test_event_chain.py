@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 
 from ce_service.db import init_connection
-from ce_service.records.trail import verify_chain
+from ce_service.audit.trail import verify_trail
 from tests.builders import person, record
 
 EVENTS = """
@@ -37,8 +37,8 @@ async def test_statements_savepoints_and_concurrent_writers_keep_one_chain(db, d
         await conn.close()
 
     await asyncio.gather(*(writer() for _ in range(4)))
-    report = await verify_chain(db)
+    report = await verify_trail(db, {})
     total = await db.fetchval("select count(*) from record_events")
-    assert report.ok and report.checked == total == 1 + 5 + 4 + 800
+    assert report.findings == [] and report.events == total == 1 + 5 + 4 + 800
     assert await db.fetchval("select seq from event_chain_head") == total
     assert await db.fetchval("select max(chain_seq) from record_events") == total
