@@ -11,7 +11,8 @@ from litestar.params import Parameter
 from ce_service.auth.guards import provide_user, reviewer, signed_in
 from ce_service.auth.models import User
 from ce_service.review import service
-from ce_service.review.schemas import ApproveManyIn, ApproveManyOut, QueuePage, ReasonIn, ReviewItem
+from ce_service.review.schemas import (ApproveManyIn, ApproveManyOut, DuplicateFlag, DuplicatePage, QueuePage, ReasonIn,
+                                       ReviewItem)
 from ce_service.wire import json_body
 
 # Which roles review is data (verifier_kinds): any reviewer role passes here, and the service checks
@@ -60,6 +61,19 @@ async def revoke(record_id: str, data: ReasonIn, user: User, db: asyncpg.Connect
     return await service.revoke(db, user, record_id, data.reason)
 
 
+@get("/api/v1/review/duplicates", **DEPARTMENT)
+async def duplicates(user: User, db: asyncpg.Connection, open_only: bool = True,
+                     limit: int = Parameter(default=50), offset: int = Parameter(default=0)) -> DuplicatePage:
+    """Courses that seem registered twice in my region (a registered own record and a registered official one)."""
+    return await service.duplicates(db, user, open_only, limit, offset)
+
+
+@post("/api/v1/review/duplicates/{flag_id:int}/close", **DEPARTMENT, **json_body(ReasonIn), status_code=200)
+async def close_duplicate(flag_id: int, data: ReasonIn, user: User, db: asyncpg.Connection) -> DuplicateFlag:
+    """Close a duplicate flag with what was decided (revoke the extra record first, or say why both stand)."""
+    return await service.close_duplicate(db, user, flag_id, data.reason)
+
+
 async def _form(db: asyncpg.Connection, state: State, user: User, national_id: str | None, year: int,
                 fmt: str) -> Response:
     book = await state.rules.current(db)
@@ -82,4 +96,4 @@ async def my_form(user: User, db: asyncpg.Connection, state: State, year: int, f
     return await _form(db, state, user, None, year, format)
 
 
-ROUTES = [queue, record, approve, return_record, approve_many, revoke, form, my_form]
+ROUTES = [queue, record, approve, return_record, approve_many, revoke, duplicates, close_duplicate, form, my_form]

@@ -93,3 +93,30 @@ insert into routing_rules (source, series, region_prefix, steps, note, affiliati
 on conflict (source, coalesce(series, ''), coalesce(affiliation, ''), region_prefix)
 do update set steps = excluded.steps, note = excluded.note
 """
+
+# Duplicate flags whose person (in the own record's year) is in a department reviewer's region and
+# series: $1 verifier kind, $2 region prefix, $3 open only.
+_FLAGS_FILTER = """
+from duplicate_flags f
+join records r on r.id = f.record_id
+join persons p on p.id = r.person_id
+join verifier_kinds k on k.code = $1
+left join lateral (select x.region from person_periods x where x.person_id = r.person_id and x.from_year <= r.year
+                   order by x.from_year desc limit 1) pp on true
+where pp.region like $2 || '%' and (k.series_only is null or p.series = k.series_only)
+  and not (p.series = any(k.series_excluded)) and (not $3 or f.closed_at is null)
+"""
+
+FLAGS_COUNT = f"select count(*) {_FLAGS_FILTER}"
+
+FLAGS_PAGE = f"""
+select f.id, f.record_id, f.official_id, f.reason, f.created_at, f.closed_at, f.closed_by {_FLAGS_FILTER}
+order by f.created_at, f.id
+limit $4 offset $5
+"""
+
+FLAG = "select id, record_id, official_id, reason, created_at, closed_at, closed_by from duplicate_flags where id = $1"
+
+FLAG_FOR_UPDATE = FLAG + " for update"
+
+CLOSE_FLAG = "update duplicate_flags set closed_at = now(), closed_by = $2 where id = $1"

@@ -46,6 +46,27 @@ class QueuePage(msgspec.Struct):
     offset: int
 
 
+class DuplicateFlag(msgspec.Struct):
+    """A course that seems registered twice: the person's own record and an official one, both counting."""
+
+    id: int
+    reason: str
+    created_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+    own: ReviewItem
+    official: ReviewItem
+
+
+class DuplicatePage(msgspec.Struct):
+    """One page of duplicate flags in the reviewer's region, oldest first."""
+
+    items: list[DuplicateFlag]
+    total: int
+    limit: int
+    offset: int
+
+
 class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):
     """A required reason (returning or revoking)."""
 

@@ -20,7 +20,8 @@ from ce_service.records.transitions import Actor
 from ce_service.rendering import off_loop
 from ce_service.review import queries as q
 from ce_service.review.form import Course, Decision, FormData, render_pdf, render_xlsx
-from ce_service.review.schemas import ApproveManyOut, Outcome, QueuePage, ReviewItem
+from ce_service.review.schemas import (ApproveManyOut, DuplicateFlag, DuplicatePage, Outcome, QueuePage,
+                                       ReviewItem)
 from ce_service.rules.model import RuleBook
 
 MAX_PAGE = 200
@@ -181,6 +182,54 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
                            False, row["id"], "user", user.id, f"{user.display_name} ({user.role} {user.scope})")
     return await record(conn, user, record_id)
 
+
+
+async def duplicates(conn: asyncpg.Connection, user: User, open_only: bool, limit: int, offset: int) -> DuplicatePage:
+    """Courses that seem registered twice in the reviewer's region (the own record and an official one), oldest first."""
+    errors = []
+    if not 1 <= limit <= MAX_PAGE:
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+    if not 0 <= offset <= MAX_OFFSET:
+        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
+    if errors:
+        raise Invalid.of(errors)
+    kind = await _department(conn, user)
+    args = (kind["code"], user.region_prefix or "", open_only)
+    total = await conn.fetchval(q.FLAGS_COUNT, *args)
+    rows = await conn.fetch(q.FLAGS_PAGE, *args, limit, offset)
+    return DuplicatePage([await _flag(conn, row) for row in rows], total, limit, offset)
+
+
+async def close_duplicate(conn: asyncpg.Connection, user: User, flag_id: int, reason: str) -> DuplicateFlag:
+    """Close a flag with what was decided (revoke one of the two first, or say why both stand)."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid.field("reason", "say what was decided")
+    kind = await _department(conn, user)
+    async with conn.transaction():
+        row = await conn.fetchrow(q.FLAG_FOR_UPDATE, flag_id)
+        own = row and await conn.fetchrow(q.RECORD, row["record_id"])
+        # Checked again now, against the record as it stands: outside the scope looks like not existing.
+        if row is None or not _in_scope(user, kind, own):
+            raise NotFound("No such duplicate flag.")
+        if row["closed_at"] is not None:
+            raise Conflict(f"The flag was closed already, at {row['closed_at']:%Y-%m-%d %H:%M:%S %Z} by {row['closed_by']}.")
+        await conn.execute(q.CLOSE_FLAG, flag_id, f"{user.display_name} ({user.role} {user.scope})：{reason}")
+        row = await conn.fetchrow(q.FLAG, flag_id)
+    return await _flag(conn, row)
+
+
+async def _department(conn: asyncpg.Connection, user: User) -> asyncpg.Record:
+    kind = await _kind(conn, user)
+    if kind["scope"] != "region":
+        raise Forbidden("Only departments (HR, health and the like) decide about hours registered twice.")
+    return kind
+
+
+async def _flag(conn: asyncpg.Connection, row: asyncpg.Record) -> DuplicateFlag:
+    own, official = await conn.fetchrow(q.RECORD, row["record_id"]), await conn.fetchrow(q.RECORD, row["official_id"])
+    return DuplicateFlag(row["id"], row["reason"], row["created_at"], row["closed_at"], row["closed_by"], _item(own),
+                         _item(official))
 
 
 FORMATS = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

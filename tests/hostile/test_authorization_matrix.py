@@ -61,6 +61,8 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/review/approve-many"): REVIEWERS,
     ("POST", "/api/v1/review/records/{record_id}/revoke"): DEPARTMENTS,
     ("GET", "/api/v1/review/forms/{national_id}"): REVIEWERS,
+    ("GET", "/api/v1/review/duplicates"): DEPARTMENTS,
+    ("POST", "/api/v1/review/duplicates/{flag_id}/close"): DEPARTMENTS,
     ("GET", "/api/v1/review/records/{record_id}/evidence"): REVIEWERS,
     ("GET", "/api/v1/admin/platforms"): {"admin"},
     ("GET", "/api/v1/admin/platforms/{name}"): {"admin"},
@@ -73,7 +75,7 @@ ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/imports/{import_id}/report"): STAFF,
 }
 NID = national_id(5)
-FILL = {"national_id": NID, "record_id": "00000000-0000-4000-8000-000000000000", "name": "gz",
+FILL = {"national_id": NID, "flag_id": "1", "record_id": "00000000-0000-4000-8000-000000000000", "name": "gz",
         "import_id": "00000000-0000-4000-8000-000000000000"}
 OPERATIONS = [(method.upper(), path) for path, item in _openapi()["paths"].items() for method in item
               if method in ("get", "put", "post", "patch", "delete")]

@@ -142,3 +142,38 @@ async def test_a_revoked_official_record_gives_the_own_record_back(api, db, setu
     assert (last["action"], last["from_status"], last["to_status"]) == ("restore", "superseded", "submitted")
     assert official_id in last["reason"] and "撤销" in last["reason"]
     assert await professional_hours(api, setup["review"]) == {"registered": 0, "pending": 12.5}
+
+
+async def test_department_reviewers_see_and_close_duplicate_flags_in_their_region(api, db, setup):
+    own = await own_submitted(api, setup["csrf"], {**OWN, "hours": 40})
+    await db.execute("update records set status = 'registered', registered_at = now() where id = $1", own["id"])
+    await db.execute("insert into record_events (record_id, actor_kind, actor_name, role, action, from_status,"
+                     " to_status) values ($1, 'system', 't', 'system', 'register', 'submitted', 'registered')", own["id"])
+    same = official("HR-8", hours=40, course_code="JZ-07")
+    official_id = (await api.post("/api/v1/hr/records", json={"records": [same]},
+                                  headers=setup["hr"])).json()["results"][0]["record_id"]
+    await user(db, "hr-elsewhere", "hr_reviewer", region_prefix="42")
+    assert (await api.get("/api/v1/review/duplicates", headers=await sign_in(api, "hr-elsewhere"))).json()["total"] == 0
+    await user(db, "hr1", "hr_reviewer", region_prefix="52")
+    hr = await sign_in(api, "hr1")
+    page = (await api.get("/api/v1/review/duplicates", headers=hr)).json()
+    assert page["total"] == 1
+    flag = page["items"][0]
+    assert (flag["own"]["id"], flag["official"]["id"]) == (own["id"], official_id)
+    assert flag["own"]["status"] == flag["official"]["status"] == "registered"
+    # The reviewer revokes the extra one, then closes the flag saying so.
+    assert (await api.post(f"/api/v1/review/records/{official_id}/revoke", json={"reason": "与本人登记重复"},
+                           headers=hr)).status_code == 200
+    empty = await api.post(f"/api/v1/review/duplicates/{flag['id']}/close", json={"reason": " "}, headers=hr)
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "reason"
+    closed = await api.post(f"/api/v1/review/duplicates/{flag['id']}/close", json={"reason": "已撤销重复的官方记录"},
+                            headers=hr)
+    assert closed.status_code == 200 and "已撤销重复的官方记录" in closed.json()["closed_by"]
+    again = await api.post(f"/api/v1/review/duplicates/{flag['id']}/close", json={"reason": "再次"}, headers=hr)
+    assert again.status_code == 409
+    assert (await api.get("/api/v1/review/duplicates", headers=hr)).json()["total"] == 0
+    assert (await api.get("/api/v1/review/duplicates?open_only=false", headers=hr)).json()["total"] == 1
+    assert await professional_hours(api, setup["review"]) == {"registered": 40, "pending": 0}
+    outside = await api.post(f"/api/v1/review/duplicates/{flag['id']}/close", json={"reason": "x"},
+                             headers=await sign_in(api, "hr-elsewhere"))
+    assert outside.status_code == 404
