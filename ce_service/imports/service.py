@@ -42,7 +42,7 @@ from ce_service.intake.schemas import MAX_BATCH
 from ce_service.intake.service import IMPORT, accept_batch
 from ce_service.people.schemas import PersonIn
 from ce_service.people.service import put_person
-from ce_service.rendering import off_loop
+from ce_service.rendering import Busy, off_loop
 
 PARSE_SECONDS = 20.0  # to read a file's first row at upload; a whole file in the job may take six times that
 
@@ -118,6 +118,8 @@ async def create_import(conn: asyncpg.Connection, user: User | None, uploader_na
         await off_loop(first_row, content, kind, timeout=PARSE_SECONDS, pool="upload")   # someone's upload: read apart
     except TableError as exc:
         raise Invalid.field("file", str(exc)) from None
+    except Busy:
+        raise   # other uploads ahead of this one: 503, try again (not the file's fault)
     except Unavailable:
         raise Invalid.field("file", f"could not be read within {PARSE_SECONDS:.0f} s or its memory limit: "
                                     "split it or save it again as a plain CSV or XLSX") from None
@@ -180,7 +182,10 @@ async def run_import(pool: asyncpg.Pool, import_id: str, *, max_hours: int,
 async def _run(conn: asyncpg.Connection, row: asyncpg.Record, max_hours: int,
                progress: Callable[[int, int], None] | None) -> None:
     try:
-        rows = await off_loop(all_rows, bytes(row["content"]), row["kind"], timeout=PARSE_SECONDS * 6, pool="import")
+        # No limit on waiting for the turn (other imports' files ahead): the job's own time limit ends a
+        # run that waited too long, and the next run takes its place in the queue.
+        rows = await off_loop(all_rows, bytes(row["content"]), row["kind"], timeout=PARSE_SECONDS * 6, pool="import",
+                              wait=None)
     except (TableError, Unavailable) as exc:
         await conn.execute(q.FAILED, row["id"], str(exc.detail if isinstance(exc, Unavailable) else exc))
         return
@@ -300,7 +305,7 @@ async def report(conn: asyncpg.Connection, user: User | None, import_id: str, fm
         reasons = {r["line"]: _reason_text(r["errors"]) for r in rows}
         content = await conn.fetchval("select content from imports where id = $1", current.id)
         columns = COLUMNS[current.kind]
-        every = await off_loop(all_rows, bytes(content), current.kind, timeout=PARSE_SECONDS * 6, pool="import")
+        every = await off_loop(all_rows, bytes(content), current.kind, timeout=PARSE_SECONDS * 6, pool="report")
         body = [[_cell(cells.get(c.key)) for c in columns] + [reasons[line]] for line, cells in every if line in reasons]
         return f"{stem}-未通过.{fmt}", table_bytes(fmt, [c.label for c in columns] + [REASON_LABEL], body)
     header = ["行号", "记录编号" if current.kind == "records" else "身份证号", "结果", "记录ID", REASON_LABEL]

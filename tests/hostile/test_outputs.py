@@ -171,7 +171,7 @@ def test_a_rendering_process_dies_with_a_killed_parent():
 
     code = ("import asyncio, os\nfrom ce_service import rendering\n"
             "async def main():\n    await rendering.off_loop(os.getpid)\n"
-            "    print(list(rendering._pools['render']._processes), flush=True)\n    await asyncio.sleep(120)\n"
+            "    print(list(rendering._pools['render'].executor._processes), flush=True)\n    await asyncio.sleep(120)\n"
             "asyncio.run(main())\n")
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                               cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))

@@ -161,3 +161,25 @@ async def test_refusals(api, db, unit_reviewer):
     pro = await sign_in(api, "pro")
     assert (await upload(api, pro, table_bytes("csv", HEADER, [row(5)]))).status_code == 403
     assert (await api.get("/api/v1/imports")).status_code == 403   # professionals have no imports to list
+
+
+async def test_a_report_does_not_wait_behind_an_import_being_read(api, db, pool, unit_reviewer, tmp_path):
+    """Reports have their own process: reading a large file in an import job holds none of them up."""
+    import asyncio
+
+    from ce_service.rendering import off_loop
+    from tests.test_rendering import wait_for_file
+
+    await person(db, national_id(1), name="人员1")
+    job = (await upload(api, unit_reviewer, table_bytes("csv", HEADER, [row(1, hours=0.3)]))).json()
+    await run_import(pool, job["id"], max_hours=200)
+    gate = tmp_path / "gate"
+    reading = asyncio.create_task(off_loop(wait_for_file, str(gate), timeout=300, pool="import"))   # a long read
+    try:
+        report = await asyncio.wait_for(api.get(f"/api/v1/imports/{job['id']}/report?rejected=true"), 60)
+        assert report.status_code == 200, report.text
+        assert csv_rows(report.content)[1][0] == "DW-1"
+        assert not reading.done()
+    finally:
+        gate.touch()
+    await reading
