@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from xml.parsers import expat
 
 from ce_service.cells import as_text, csv_value, printable, unquote, xlsx_value
 
@@ -88,21 +91,84 @@ def _decode(content: bytes) -> str:
 
 
 def check_archive(content: bytes) -> None:
-    """Refuse an XLSX whose members unpack too large or too far (a ZIP bomb), from the ZIP directory alone."""
-    import zipfile
+    """Refuse an XLSX whose members unpack too large or too far (a ZIP bomb), before openpyxl reads any of it.
 
+    From the ZIP directory, and the two small parts that say what the others are: [Content_Types].xml
+    names the shared strings part (openpyxl finds it there, whatever its name), the workbook's
+    relationships name the worksheets. Worksheets are read row by row; every other part is read whole,
+    so it may unpack to MAX_SHARED_STRINGS_BYTES at most.
+    """
     try:
-        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise TableError("the XLSX file is not a readable ZIP archive") from None
     if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
         raise TableError(f"the XLSX file unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB: split the file")
     for m in members:
-        if m.filename.endswith("sharedStrings.xml") and m.file_size > MAX_SHARED_STRINGS_BYTES:
-            raise TableError(f"the XLSX file has more than {MAX_SHARED_STRINGS_BYTES >> 20} MB of text: split the file")
         if m.file_size > 1 << 20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
             raise TableError(f"the XLSX member {m.filename[:60]} is packed {m.file_size // max(m.compress_size, 1)} "
                              "times: not a spreadsheet we read")
+    shared, worksheets = _package_parts(archive)
+    for m in members:
+        if m.file_size <= MAX_SHARED_STRINGS_BYTES:
+            continue
+        if m.filename in shared or m.filename.endswith("sharedStrings.xml"):
+            raise TableError(f"the XLSX file has more than {MAX_SHARED_STRINGS_BYTES >> 20} MB of text: split the file")
+        if m.filename not in worksheets:
+            raise TableError(f"the XLSX member {m.filename[:60]} unpacks to more than {MAX_SHARED_STRINGS_BYTES >> 20} MB"
+                             " (only worksheets may): save the file again without pictures or other objects")
+
+
+SMALL_PART_BYTES = 1 << 20   # [Content_Types].xml and the workbook's relationships: a few kilobytes in any real file
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+WORKBOOK_TYPES = ("application/vnd.ms-excel.template.macroEnabled.main+xml",      # in the order openpyxl looks
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+                  "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml")
+
+
+def _package_parts(archive: Any) -> tuple[set[str], set[str]]:
+    """(shared strings parts, worksheet parts) as openpyxl finds them: by content type, and by the workbook's relationships."""
+    types = _small_xml(archive, "[Content_Types].xml")
+    overrides = [(a.get("PartName", ""), a.get("ContentType", "")) for tag, a in types if tag == "Override"]
+    # openpyxl drops the first character of a part name (the leading "/") to find the member.
+    shared = {name[1:] for name, kind in overrides if kind == SHARED_STRINGS_TYPE}
+    workbook = next((name[1:] for kind in WORKBOOK_TYPES for name, k in overrides if k == kind), "xl/workbook.xml")
+    folder, base = posixpath.split(workbook)
+    rels = _small_xml(archive, posixpath.join(folder, "_rels", f"{base}.rels"))
+    worksheets = set()
+    for tag, a in rels:
+        target = a.get("Target", "")
+        if tag != "Relationship" or a.get("TargetMode") == "External" or not a.get("Type", "").endswith("/worksheet"):
+            continue
+        worksheets.add(target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target)))
+    return shared, worksheets
+
+
+def _small_xml(archive: Any, name: str) -> list[tuple[str, dict[str, str]]]:
+    """The elements (local name, attributes) of a small part; none if it is missing. No DTD, no entities, 1 MB at most."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return []
+    if info.file_size > SMALL_PART_BYTES:
+        raise TableError(f"the XLSX member {name} is larger than {SMALL_PART_BYTES >> 20} MB: not a spreadsheet we read")
+
+    def refuse(*_: Any) -> None:
+        raise TableError(f"the XLSX member {name} declares a DTD or entities: not a spreadsheet we read")
+
+    found: list[tuple[str, dict[str, str]]] = []
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = lambda tag, attributes: found.append((tag.rpartition(" ")[2], attributes))
+    try:
+        with archive.open(info) as part:
+            parser.Parse(part.read(SMALL_PART_BYTES + 1), True)
+    except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise TableError(f"the XLSX member {name} cannot be read: {_why(exc)}") from None
+    return found
 
 
 def first_row(content: bytes, kind: str) -> None:
@@ -133,6 +199,12 @@ def _raw_rows(content: bytes) -> Iterator[list[Any]]:
         if "\x00" in text:
             raise TableError("the file holds NUL characters: it is not a CSV text file")
         yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _why(exc: Exception) -> str:
+    """An exception from a file's reader, in a few words (its class and the start of its message)."""
+    message = " ".join(printable(str(exc)).split())[:120]
+    return f"{exc.__class__.__name__}: {message}" if message else exc.__class__.__name__
 
 
 def read_rows(content: bytes, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
