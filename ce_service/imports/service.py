@@ -16,6 +16,7 @@ import msgspec
 from ce_service.auth.models import ApiClient, User
 from ce_service.auth.secrets import token_hash
 from ce_service.errors import (
+    Conflict,
     DomainError,
     FieldError,
     Forbidden,
@@ -189,6 +190,10 @@ async def _run(conn: asyncpg.Connection, row: asyncpg.Record, max_hours: int,
     except (TableError, Unavailable) as exc:
         await conn.execute(q.FAILED, row["id"], str(exc.detail if isinstance(exc, Unavailable) else exc))
         return
+    except Exception as exc:   # whatever else reading the file raised: the import fails, saying so, never stays running
+        log.exception("import %s: the file could not be read", row["id"])
+        await conn.execute(q.FAILED, row["id"], f"the file could not be read: {exc.__class__.__name__}")
+        return
     await conn.execute(q.STARTED, row["id"], len(rows))
     client = ApiClient(row["client_id"], row["client_name"], "importer", list(row["client_regions"]))
     done = row["rows_done"]
@@ -305,7 +310,11 @@ async def report(conn: asyncpg.Connection, user: User | None, import_id: str, fm
         reasons = {r["line"]: _reason_text(r["errors"]) for r in rows}
         content = await conn.fetchval("select content from imports where id = $1", current.id)
         columns = COLUMNS[current.kind]
-        every = await off_loop(all_rows, bytes(content), current.kind, timeout=PARSE_SECONDS * 6, pool="report")
+        try:
+            every = await off_loop(all_rows, bytes(content), current.kind, timeout=PARSE_SECONDS * 6,
+                                   pool="report") if reasons else []
+        except TableError as exc:   # an import that failed reading its file has no rejected rows to show
+            raise Conflict(f"The file of this import cannot be read again: {exc}") from None
         body = [[_cell(cells.get(c.key)) for c in columns] + [reasons[line]] for line, cells in every if line in reasons]
         return f"{stem}-未通过.{fmt}", table_bytes(fmt, [c.label for c in columns] + [REASON_LABEL], body)
     header = ["行号", "记录编号" if current.kind == "records" else "身份证号", "结果", "记录ID", REASON_LABEL]

@@ -190,15 +190,27 @@ def _raw_rows(content: bytes) -> Iterator[list[Any]]:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged archive
             raise TableError(f"the XLSX file cannot be opened: {exc.__class__.__name__}") from None
+        line = 0
         try:
-            yield from (list(row) for row in book.worksheets[0].iter_rows(values_only=True))
+            if not book.worksheets:
+                raise TableError("the XLSX file has no worksheet")
+            for line, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                yield list(row)
+        except TableError:
+            raise
+        except Exception as exc:  # a damaged cell or row (bad XML, a date serial out of range, a missing string)
+            raise TableError(f"the XLSX file cannot be read beyond row {line} ({_why(exc)})") from None
         finally:
             book.close()
     else:
         text = _decode(content)
         if "\x00" in text:
             raise TableError("the file holds NUL characters: it is not a CSV text file")
-        yield from csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            yield from reader
+        except csv.Error as exc:  # e.g. a field longer than the csv module takes (128 KiB)
+            raise TableError(f"the CSV file cannot be read at line {reader.line_num}: {_why(exc)}") from None
 
 
 def _why(exc: Exception) -> str:

@@ -1,4 +1,4 @@
-"""XLSX files made by hand to get past the checks: a renamed shared-strings part."""
+"""XLSX files made by hand to get past the checks: a renamed shared-strings part, damaged cells deep in the file."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from ce_service.imports.tables import MAX_SHARED_STRINGS_BYTES, TableError, check_archive, read_rows
+from ce_service.imports.service import run_import
+from ce_service.imports.tables import MAX_SHARED_STRINGS_BYTES, TableError, check_archive, read_rows, table_bytes
+from tests.builders import national_id, person
+from tests.imports.test_imports_api import HEADER, pool, row, unit_reviewer, upload  # noqa: F401 (fixtures)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -100,3 +103,60 @@ def test_a_content_types_part_with_a_dtd_is_refused():
             changed.writestr(item.filename, laughs.encode() + data if item.filename == "[Content_Types].xml" else data)
     with pytest.raises(TableError, match="DTD"):
         check_archive(out.getvalue())
+
+
+def damaged(rows: list[list], line: int, cell: str) -> bytes:
+    """table_bytes() XLSX with the first cell of spreadsheet row `line` replaced by `cell` (raw XML)."""
+    content = table_bytes("xlsx", rows[0], rows[1:])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as changed:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                start = data.index(f'<c r="A{line}"'.encode())
+                end = data.index(b"</c>", start) + 4
+                data = data[:start] + cell.encode() + data[end:]
+            changed.writestr(item.filename, data)
+    return out.getvalue()
+
+
+MANY = [HEADER] + [row(n) for n in range(1, 2001)]
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ('<c r="A1500" t="d"><v>not a date</v></c>', "ValueError"),            # a date cell that is no date
+    ('<c r="A1500" t="s"><v>99999</v></c>', "IndexError"),                  # a string that is not in the table
+])
+def test_a_damaged_cell_deep_in_a_file_is_a_reason_not_a_crash(cell, reason):
+    content = damaged(MANY, 1500, cell)
+    assert next(read_rows(content, "records"))[0] == 2   # the start of the file reads (the upload's check passes)
+    with pytest.raises(TableError, match=f"cannot be read beyond row 1499 .*{reason}"):
+        list(read_rows(content, "records"))
+
+
+def test_broken_xml_in_a_sheet_is_a_reason_not_a_crash():
+    with pytest.raises(TableError, match="ParseError"):
+        list(read_rows(damaged(MANY, 1500, '<c r="A1500" t="n"><v>12<oops></v></c>'), "records"))
+
+
+async def test_an_import_whose_file_breaks_mid_way_fails_saying_why(api, db, pool, unit_reviewer):  # noqa: F811
+    await person(db, national_id(1), name="人员1")
+    content = damaged(MANY, 1500, '<c r="A1500" t="d"><v>not a date</v></c>')
+    created = await upload(api, unit_reviewer, content, filename="学时.xlsx")
+    assert created.status_code == 202, created.text
+    job = created.json()
+    finished = await run_import(pool, job["id"], max_hours=200)
+    assert finished.status == "failed" and finished.finished_at is not None
+    assert "beyond row 1499" in finished.error and "ValueError" in finished.error
+    status = (await api.get(f"/api/v1/imports/{job['id']}")).json()
+    assert status["status"] == "failed" and status["error"] == finished.error
+    # Nothing half-done: no row of it was taken, and its report says so rather than failing.
+    assert await db.fetchval("select count(*) from records") == 0
+    report = await api.get(f"/api/v1/imports/{job['id']}/report?rejected=true")
+    assert report.status_code == 200
+
+
+def test_a_csv_field_past_the_csv_module_limit_is_a_reason_not_a_crash():
+    content = table_bytes("csv", HEADER, [row(1), row(2, course_title="长" * 200_000)])
+    with pytest.raises(TableError, match="cannot be read at line 3"):
+        list(read_rows(content, "records"))
