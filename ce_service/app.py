@@ -22,9 +22,9 @@ from ce_service.auth import controllers as auth_routes
 from ce_service.auth.limits import ClientRateLimiter
 from ce_service.auth.service import ClientCache
 from ce_service.compliance import controllers as compliance_routes
-from ce_service.compliance import queries as compliance_queries
 from ce_service.compliance.receipts import load_signer
 from ce_service.db import create_pool, provide_connection
+from ce_service.db_roles import check_signing_key
 from ce_service.errors import EXCEPTION_HANDLERS
 from ce_service.evidence import controllers as evidence_routes
 from ce_service.evidence.store import EvidenceStore
@@ -60,8 +60,14 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         app.state.limiter = ClientRateLimiter(app.state.redis, settings.client_rate_limit)
         app.state.rules = RuleBookCache()
         app.state.signer = load_signer(settings.signing_key_file)
-        async with app.state.pool.acquire() as conn:
-            await conn.execute(compliance_queries.REGISTER_KEY, app.state.signer.kid, app.state.signer.public_key)
+        # The owner registers the key (`ce-service migrate`); the service's role may only read it.
+        try:
+            async with app.state.pool.acquire() as conn:
+                await check_signing_key(conn, app.state.signer, settings.signing_key_file)
+        except BaseException:
+            await app.state.redis.aclose()
+            await app.state.pool.close()
+            raise
         worker_task = None
         worker = None
         if run_worker:

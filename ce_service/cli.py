@@ -14,7 +14,9 @@ from typing import Any
 
 import asyncpg
 
+from ce_service import db_roles
 from ce_service.db import init_connection
+from ce_service.db_roles import RoleError, register_signing_key, role_of
 from ce_service.embedded import EmbeddedUnavailable, Services, resolve_services
 from ce_service.errors import DomainError
 from ce_service.logs import setup_logging
@@ -30,22 +32,54 @@ class CommandError(Exception):
 
 def _services(settings: Settings) -> Services:
     """Find or start the database and Redis, log which are in use, and bring the schema up to date."""
-    services = resolve_services(settings.database_url, settings.redis_url, settings.data_dir)
-    log.info(services.description)
+    services = _resolve(settings)
     if settings.embedded_db:
-        _migrate_and_ship_rules(services.database_url)
+        _migrate_and_ship_rules(services, settings.signing_key_file)
     return services
 
 
-def _migrate_and_ship_rules(database_url: str) -> list[str]:
-    """Apply pending migrations, then load any shipped rule set the database has never seen."""
+def _resolve(settings: Settings) -> Services:
+    """The URLs in use (embedded servers started if needed), logged; a warning when one role does everything."""
+    services = resolve_services(settings.database_url, settings.redis_url, settings.data_dir,
+                                settings.owner_database_url)
+    log.info(services.description)
+    if role_of(services.owner_database_url) == role_of(services.database_url):
+        # One role for both (CE_OWNER_DATABASE_URL unset, as processes other than `migrate` should have it):
+        # fine when that role owns nothing, which only the database can tell.
+        try:
+            acts_as_owner = asyncio.run(_with_connection(services.database_url, db_roles.acts_as_owner))
+        except (OSError, asyncpg.PostgresError):
+            acts_as_owner = False   # the command itself will say what is wrong with the database
+        if acts_as_owner:
+            log.warning(
+                "the service connects to the database as %r, the owner of its tables (or a superuser): anyone holding "
+                "the service's credentials could disable the audit triggers and rewrite the record history. Give "
+                "CE_DATABASE_URL a role that owns nothing and keep the owner's URL in CE_OWNER_DATABASE_URL, for "
+                "`ce-service migrate` only (README: Deployment)", role_of(services.database_url))
+    return services
+
+
+def _migrate_and_ship_rules(services: Services, signing_key_file: Path) -> list[str]:
+    """As the owner: apply pending migrations, grant the service's role its privileges, load any shipped rule
+    set the database has never seen, and register the public half of the signing key (made if missing)."""
     from ce_service.rules.store import ensure_shipped_rule_sets
 
-    applied = asyncio.run(migrate(database_url))
+    owner_url = services.owner_database_url or services.database_url
+    applied = asyncio.run(migrate(owner_url, service_url=services.database_url))
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
-    for loaded in asyncio.run(_with_connection(database_url, ensure_shipped_rule_sets)):
+
+    async def owner_steps(conn: asyncpg.Connection) -> tuple[list, str]:
+        loaded = await ensure_shipped_rule_sets(conn)
+        try:
+            return loaded, await register_signing_key(conn, signing_key_file)
+        except ValueError as exc:   # the file holds no key
+            raise CommandError(str(exc)) from None
+
+    loaded_sets, kid = asyncio.run(_with_connection(owner_url, owner_steps))
+    for loaded in loaded_sets:
         log.info("loaded rule set %s version %d: %s", loaded.name, loaded.version, ", ".join(loaded.rules))
+    log.debug("signing key %s (%s) is registered", kid, signing_key_file)
     return applied
 
 
@@ -60,8 +94,8 @@ async def _with_connection(database_url: str, work: Callable[[asyncpg.Connection
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     """Apply pending migrations."""
-    services = resolve_services(settings.database_url, settings.redis_url, settings.data_dir)
-    applied = _migrate_and_ship_rules(services.database_url)
+    services = _resolve(settings)
+    applied = _migrate_and_ship_rules(services, settings.signing_key_file)
     print("applied: " + ", ".join(applied) if applied else "the database is up to date")
 
 
@@ -79,7 +113,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.demo:
         _load_demo(services.database_url, quiet_if_loaded=True)
     # Worker processes of uvicorn read these; the embedded servers stay owned by this process.
+    # They never need the owner's credentials.
     os.environ["CE_DATABASE_URL"] = services.database_url
+    os.environ.pop("CE_OWNER_DATABASE_URL", None)
     os.environ["CE_REDIS_URL"] = services.redis_url
     os.environ["CE_SECRET_KEY"] = settings.secret_key
     os.environ["CE_DATA_DIR"] = str(settings.data_dir)
@@ -444,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         details = "; ".join(f"{e.field}: {e.message}" for e in getattr(exc, "errors", [])) or exc.detail
         print(f"ce-service: {details}", file=sys.stderr)
         return 1
-    except (CommandError, MigrationError, EmbeddedUnavailable) as exc:
+    except (CommandError, MigrationError, RoleError, EmbeddedUnavailable) as exc:
         print(f"ce-service: {exc}", file=sys.stderr)
         return 1
     except (OSError, asyncpg.PostgresError) as exc:

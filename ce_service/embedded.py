@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import time
 import warnings
 from dataclasses import dataclass
@@ -12,6 +14,12 @@ from typing import Any
 log = logging.getLogger("ce_service.embedded")
 
 DATABASE_NAME = "ce_service"
+# The embedded server's superuser (postgres) owns the tables and migrates; the service connects as
+# this role, which the migration step creates and which owns nothing. pgserver's server listens on
+# a Unix socket only, with trust authentication: the password (kept in PASSWORD_FILE, 0600) is not
+# asked for there, but makes the URL right for a server that does ask.
+SERVICE_ROLE = "ce_service"
+PASSWORD_FILE = "pg-service.password"
 
 
 class EmbeddedUnavailable(RuntimeError):
@@ -22,11 +30,14 @@ class EmbeddedUnavailable(RuntimeError):
 class Services:
     """Where the database and Redis are, and the handles that keep embedded servers alive."""
 
+    # The service's role: API, worker and commands.
     database_url: str
     redis_url: str
     description: str
     # Holding these keeps the embedded servers up; they stop when the last process lets go.
     handles: tuple[Any, ...] = ()
+    # The tables' owner: migrations, grants, signing keys. The same as database_url when one role does all.
+    owner_database_url: str = ""
 
 
 def start_postgres(data_dir: Path) -> tuple[str, Any]:
@@ -101,23 +112,52 @@ def start_redis(data_dir: Path) -> tuple[str, Any]:
     return attach()   # the last try says what is wrong
 
 
-def resolve_services(database_url: str, redis_url: str, data_dir: Path) -> Services:
-    """Use the configured URLs, starting embedded servers for whichever is missing."""
+def service_password(data_dir: Path) -> str:
+    """The embedded service role's password, generated once into data_dir (readable by its owner only)."""
+    path = data_dir / PASSWORD_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process is writing it at this moment
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(24) + "\n")
+    for _ in range(50):
+        if password := path.read_text().strip():
+            return password
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty: delete it and start again")
+
+
+def resolve_services(database_url: str, redis_url: str, data_dir: Path, owner_database_url: str = "") -> Services:
+    """Use the configured URLs, starting embedded servers for whichever is missing.
+
+    With the embedded PostgreSQL, its superuser is the owner and the service gets a URL for
+    SERVICE_ROLE (created by the migration step, which every command runs first with it).
+    """
+    from ce_service.db_roles import url_for_role
+
     handles: list[Any] = []
     parts: list[str] = []
     if database_url:
+        owner_database_url = owner_database_url or database_url
         parts.append(f"database {_redact(database_url)}")
+        if owner_database_url != database_url:
+            parts.append(f"owner {_redact(owner_database_url)} for migrations")
     else:
-        database_url, handle = start_postgres(data_dir)
+        owner_database_url, handle = start_postgres(data_dir)
+        database_url = url_for_role(owner_database_url, SERVICE_ROLE, service_password(data_dir))
         handles.append(handle)
-        parts.append(f"embedded PostgreSQL in {data_dir / 'pg'}")
+        parts.append(f"embedded PostgreSQL in {data_dir / 'pg'} (as role {SERVICE_ROLE})")
     if redis_url:
         parts.append(f"Redis {_redact(redis_url)}")
     else:
         redis_url, handle = start_redis(data_dir)
         handles.append(handle)
         parts.append(f"embedded Redis in {data_dir / 'redis.rdb'}")
-    return Services(database_url, redis_url, "using " + "; ".join(parts), tuple(handles))
+    return Services(database_url, redis_url, "using " + "; ".join(parts), tuple(handles), owner_database_url)
 
 
 def _redact(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Apply migrations/NNNN_*.sql in order, once each, under an advisory lock."""
+"""Apply migrations/NNNN_*.sql in order, once each, under an advisory lock; then grant the service's role its privileges."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 
+from ce_service import db_roles
 from ce_service.settings import MIGRATIONS_DIR
 
 # Any constant works; it only has to be the same in every ce-service process.
@@ -78,13 +79,19 @@ async def pending_migrations(conn: asyncpg.Connection, directory: Path = MIGRATI
     return [m for m in on_disk if m.version not in applied]
 
 
-async def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply every pending migration, each in its own transaction; return the files applied."""
+async def migrate(database_url: str, directory: Path = MIGRATIONS_DIR, service_url: str | None = None) -> list[str]:
+    """Apply every pending migration, each in its own transaction; return the files applied.
+
+    `database_url` connects as the owner of the tables. With `service_url` naming another role,
+    that role is created if missing and the owner may create roles, refused if it could act as an
+    owner (db_roles.RoleError, before anything is applied), and given its privileges afterwards.
+    """
     conn = await asyncpg.connect(database_url)
     try:
         # A session-level lock: a second process waits here, then finds nothing left to do.
         await conn.execute("select pg_advisory_lock($1)", ADVISORY_LOCK_KEY)
         try:
+            service_role = await db_roles.prepare_service_role(conn, service_url) if service_url else None
             await conn.execute(CREATE_TABLE)
             applied = []
             for migration in await pending_migrations(conn, directory):
@@ -95,6 +102,8 @@ async def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[s
                         migration.version, migration.filename, migration.checksum,
                     )
                 applied.append(migration.filename)
+            if service_role:
+                await db_roles.grant_privileges(conn, service_role)
             return applied
         finally:
             await conn.execute("select pg_advisory_unlock($1)", ADVISORY_LOCK_KEY)

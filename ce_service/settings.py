@@ -25,8 +25,12 @@ class SettingsError(ValueError):
 class Settings:
     """Everything the service reads from its environment, documented in the README."""
 
-    # postgresql://… ; empty means: start an embedded PostgreSQL in data_dir.
+    # postgresql://… the service connects with (API, worker, commands); empty means: start an
+    # embedded PostgreSQL in data_dir.
     database_url: str = ""
+    # postgresql://… of the tables' owner, used only to migrate, grant the service's role its
+    # privileges and register the signing key; empty: database_url does that too (one role).
+    owner_database_url: str = ""
     # redis://… or unix:///path ; empty means: start an embedded Redis in data_dir.
     redis_url: str = ""
     # Where the embedded servers, evidence files and the generated secret key live.
@@ -70,6 +74,11 @@ class Settings:
     def embedded_db(self) -> bool:
         """True when no database URL is configured."""
         return not self.database_url
+
+    @property
+    def migration_database_url(self) -> str:
+        """Where migrations run: the owner's URL, or the service's own when there is one role (empty: embedded)."""
+        return self.owner_database_url or self.database_url
 
     @property
     def embedded_redis(self) -> bool:
@@ -133,6 +142,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     database_url = env.get("CE_DATABASE_URL", "").strip()
     if database_url and not database_url.startswith(("postgresql://", "postgres://")):
         raise SettingsError("CE_DATABASE_URL must start with postgresql:// (or be unset for the embedded database)")
+    owner_database_url = env.get("CE_OWNER_DATABASE_URL", "").strip()
+    if owner_database_url and not owner_database_url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("CE_OWNER_DATABASE_URL must start with postgresql:// (or be unset)")
+    if owner_database_url and not database_url:
+        raise SettingsError("CE_OWNER_DATABASE_URL is set but CE_DATABASE_URL is not: set CE_DATABASE_URL to the "
+                            "service's own role (or unset both for the embedded database)")
     redis_url = env.get("CE_REDIS_URL", "").strip()
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError("CE_REDIS_URL must start with redis://, rediss:// or unix:// (or be unset for the embedded Redis)")
@@ -160,6 +175,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise SettingsError("CE_DB_POOL_MAX must be at least CE_DB_POOL_MIN")
     return Settings(
         database_url=database_url,
+        owner_database_url=owner_database_url,
         redis_url=redis_url,
         data_dir=data_dir,
         secret_key=secret_key,

