@@ -18,6 +18,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
 from ce_service import __version__
+from ce_service.audit import controllers as audit_routes
 from ce_service.auth import controllers as auth_routes
 from ce_service.auth.limits import ClientRateLimiter
 from ce_service.auth.service import ClientCache
@@ -73,7 +74,8 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
         if run_worker:
             worker = Worker(**worker_settings(database_url, redis_url, pool=app.state.pool,
                                                 max_hours=settings.max_hours_per_record,
-                                                job_timeout=settings.job_timeout_seconds))
+                                                job_timeout=settings.job_timeout_seconds, signer=app.state.signer,
+                                                checkpoint_file=settings.audit_checkpoint_file))
             worker_task = asyncio.create_task(worker.async_run())
         try:
             yield
@@ -102,6 +104,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str, run_worker
             *platform_routes.ROUTES,
             *import_routes.ROUTES,
             *evidence_routes.ROUTES,
+            *audit_routes.ROUTES,
             *pages.ROUTES,
             create_static_files_router(path="/static", directories=[PWA_DIR / "static"], name="static"),
         ],

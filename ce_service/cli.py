@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import os
 import sys
@@ -136,8 +137,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from ce_service.jobs import worker_settings
 
     services = _services(settings)
+    from ce_service.compliance.receipts import load_signer
+
     options = worker_settings(services.database_url, services.redis_url, max_hours=settings.max_hours_per_record,
-                              job_timeout=settings.job_timeout_seconds)
+                              job_timeout=settings.job_timeout_seconds, signer=load_signer(settings.signing_key_file),
+                              checkpoint_file=settings.audit_checkpoint_file)
     options["handle_signals"] = True
     Worker(**options).run()
 
@@ -319,16 +323,69 @@ def cmd_rules_list(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
-    """Check the hash chain of the record history; name the first broken event."""
-    from ce_service.records.trail import verify_chain
+    """Check the chain, its head, every record row and every signed checkpoint; name each problem found."""
+    from ce_service.audit.checkpoints import read_file
+    from ce_service.audit.trail import verify_trail
 
+    kept, unreadable = [], []
+    files = [Path(f) for f in args.checkpoints or []]
+    if settings.audit_checkpoint_file.exists():
+        files.insert(0, settings.audit_checkpoint_file)
+    for file in files:
+        try:
+            found, bad = read_file(file)
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc}") from None
+        kept += found
+        unreadable += bad
+    trusted = _trusted_keys(settings, args.keys)
     services = _services(settings)
-    report = asyncio.run(_with_connection(services.database_url, verify_chain))
-    if not report.ok:
-        where = f"event {report.broken_at} (chain position {report.broken_seq}, record {report.record_id})" \
-            if report.broken_at is not None else "the chain head"
-        raise CommandError(f"audit trail BROKEN at {where}: {report.problem}; {report.checked} events before it are intact")
-    print(f"audit trail intact: {report.checked} events verified")
+    report = asyncio.run(_with_connection(services.database_url, lambda conn: verify_trail(conn, trusted, kept)))
+    findings = unreadable + report.findings
+    summary = (f"{report.events} events, {report.records} records, {report.checkpoints} signed checkpoints "
+               f"({len(kept)} read from {len(files)} file(s))")
+    if findings:
+        for finding in findings:
+            print(f"BROKEN: {finding}", file=sys.stderr)
+        raise CommandError(f"audit trail BROKEN: {len(findings)} problem(s) in {summary}")
+    print(f"audit trail intact: {summary} verified")
+
+
+def _trusted_keys(settings: Settings, keys_file: str | None) -> dict[str, bytes]:
+    """The service's own key (from its key file, never from the database) and any keys pinned in a file."""
+    from ce_service.compliance.receipts import key_id, load_signer, unb64url
+
+    trusted = {}
+    if settings.signing_key_file.exists():
+        signer = load_signer(settings.signing_key_file)
+        trusted[signer.kid] = signer.public_key
+    if keys_file:
+        try:
+            listed = json.loads(Path(keys_file).read_text(encoding="utf-8"))["keys"]
+            for key in listed:
+                raw = unb64url(key["public_key"])
+                if key_id(raw) != key["kid"]:
+                    raise ValueError(f"kid {key['kid']} does not name its key")
+                trusted[key["kid"]] = raw
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CommandError(f"{keys_file} is not a key list like GET /api/v1/compliance/keys gives: {exc}") from None
+    return trusted
+
+
+def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> None:
+    """Sign the chain head now; store it and append it to the checkpoint file."""
+    from ce_service.audit.checkpoints import make_checkpoint
+    from ce_service.compliance.receipts import load_signer
+
+    signer = load_signer(settings.signing_key_file)
+    services = _services(settings)
+    made = asyncio.run(_with_connection(services.database_url, lambda conn: make_checkpoint(
+        conn, signer, settings.audit_checkpoint_file)))
+    if made is None:
+        print("no new events since the last checkpoint; nothing signed")
+    else:
+        print(f"checkpoint signed: event {made.seq}, hash {made.hash}, at {made.at}, key {made.kid}; "
+              f"appended to {settings.audit_checkpoint_file}")
 
 
 def cmd_routing_list(settings: Settings, args: argparse.Namespace) -> None:
@@ -437,7 +494,12 @@ def build_parser() -> argparse.ArgumentParser:
     rset.set_defaults(run=cmd_routing_set)
 
     audit = sub.add_parser("audit", help="the record history's hash chain").add_subparsers(dest="action", required=True)
-    audit.add_parser("verify", help="check every event against its hash").set_defaults(run=cmd_audit_verify)
+    verify = audit.add_parser("verify", help="check the chain, every record row and every signed checkpoint")
+    verify.add_argument("--checkpoints", action="append", metavar="FILE",
+                        help="a checkpoint file kept outside the database (JSON lines); may be repeated")
+    verify.add_argument("--keys", metavar="FILE", help="pinned keys, as GET /api/v1/compliance/keys gives them")
+    verify.set_defaults(run=cmd_audit_verify)
+    audit.add_parser("checkpoint", help="sign the chain head now").set_defaults(run=cmd_audit_checkpoint)
 
     units = sub.add_parser("units", help="employer units").add_subparsers(dest="action", required=True)
     uadd = units.add_parser("add", help="add or update a unit, a personnel agency or an industry department")

@@ -39,6 +39,8 @@ class Settings:
     secret_key: str = ""
     # The Ed25519 key (base64url seed) that signs compliance answers; made on first use if missing.
     signing_key_file: Path = field(default_factory=lambda: Path(".ce-data/signing_ed25519.key").resolve())
+    # Where signed checkpoints of the audit chain are appended, outside the database (default: data_dir).
+    audit_checkpoint_file: Path = field(default_factory=lambda: Path(".ce-data/audit-checkpoints.jsonl").resolve())
     # How long a machine client's token is trusted before it is looked up again (revocation delay).
     client_cache_seconds: int = 30
     # Requests per second a machine client may send (across all API processes) unless it has its own limit.
@@ -180,6 +182,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         secret_key=secret_key,
         signing_key_file=Path(env.get("CE_SIGNING_KEY_FILE", "").strip() or data_dir / "signing_ed25519.key").resolve(),
+        audit_checkpoint_file=Path(env.get("CE_AUDIT_CHECKPOINT_FILE", "").strip()
+                                   or data_dir / "audit-checkpoints.jsonl").resolve(),
         client_cache_seconds=_int(env, "CE_CLIENT_CACHE_SECONDS", 30, 0, 3600),
         client_rate_limit=_int(env, "CE_CLIENT_RATE_LIMIT", 1000, 1, 1_000_000),
         host=env.get("CE_HOST", "127.0.0.1").strip(),
