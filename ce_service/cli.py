@@ -56,7 +56,7 @@ def _resolve(settings: Settings) -> Services:
                 "the service connects to the database as %r, the owner of its tables (or a superuser): anyone holding "
                 "the service's credentials could disable the audit triggers and rewrite the record history. Give "
                 "CE_DATABASE_URL a role that owns nothing and keep the owner's URL in CE_OWNER_DATABASE_URL, for "
-                "`ce-service migrate` only (README: Deployment)", role_of(services.database_url))
+                "`ce-service migrate` only (README: \"Two database roles\")", role_of(services.database_url))
     return services
 
 
