@@ -12,10 +12,13 @@ from litestar.di import Provide
 
 from ce_service.auth import service
 from ce_service.auth.guards import SESSION_COOKIE, provide_user, signed_in
+from ce_service.auth.limits import KNOWN_DEVICE_SECONDS
 from ce_service.auth.models import User
 from ce_service.auth.secrets import csrf_token
 from ce_service.errors import UnsupportedMediaType
 from ce_service.wire import json_body
+
+KNOWN_DEVICE_COOKIE = "ce_device"
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -42,17 +45,21 @@ def _me(user: User, state: State, token: str) -> Me:
 
 @post("/api/v1/auth/login", **json_body(LoginIn), status_code=200)
 async def login(data: LoginIn, request: Request, db: asyncpg.Connection, state: State) -> Response[Me]:
+    """Check the password and set the session cookie and the known-device cookie (429 after too many failures)."""
     # Only JSON: a form on another site can post text/plain or urlencoded bodies, not JSON, so it
     # cannot sign a victim's browser in to the attacker's account (login CSRF).
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise UnsupportedMediaType("Send the sign-in as application/json.")
-    """Check the password and set the session cookie (429 after too many failures)."""
     settings = state.settings
     address = request.client.host if request.client else "unknown"
-    token, user = await service.login(db, state.redis, data.username, data.password, address, settings.session_hours)
-    cookie = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=settings.secure_cookies,
-                    max_age=settings.session_hours * 3600, path="/")
-    return Response(_me(user, state, token), cookies=[cookie])
+    signed = await service.sign_in(db, state.redis, data.username, data.password, address, settings.session_hours,
+                                   secret_key=settings.secret_key, device=request.cookies.get(KNOWN_DEVICE_COOKIE))
+    cookie = Cookie(key=SESSION_COOKIE, value=signed.token, httponly=True, samesite="lax",
+                    secure=settings.secure_cookies, max_age=settings.session_hours * 3600, path="/")
+    # Outlives the session (and sign-out): it only says this browser signed in to the account before.
+    device = Cookie(key=KNOWN_DEVICE_COOKIE, value=signed.device, httponly=True, samesite="strict",
+                    secure=settings.secure_cookies, max_age=KNOWN_DEVICE_SECONDS, path="/")
+    return Response(_me(signed.user, state, signed.token), cookies=[cookie, device])
 
 
 @post("/api/v1/auth/logout", guards=[signed_in()], status_code=200)

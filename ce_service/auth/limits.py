@@ -1,7 +1,8 @@
-"""Requests per second for each machine client, counted across every API process in Redis."""
+"""Requests per second for each machine client, and failed sign-ins, counted across every API process in Redis."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -101,3 +102,77 @@ class ClientRateLimiter:
         # Windows are whole seconds and Retry-After counts whole seconds: the next one is at most 1 s away.
         raise TooManyRequests(f"This client may send at most {limit} requests per second; slow down.",
                               headers={"Retry-After": "1"})
+
+
+# Failed sign-ins, in a window that the first failure opens:
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_FAILURES_PER_NAME = 10      # per account (its username and ID number alike) and address
+LOGIN_FAILURES_PER_ADDRESS = 50   # per client address, whatever the accounts
+# per account from all addresses together: past it, only browsers that signed in to the account
+# before (the known-device cookie) and addresses it signed in from lately may try; others wait.
+LOGIN_FAILURES_PER_ACCOUNT = 30
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600   # an address the account signed in from counts as its own this long
+KNOWN_DEVICE_SECONDS = 90 * 24 * 3600    # a known-device cookie counts this long after the sign-in that gave it
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, (seconds + 59) // 60)
+
+
+@dataclass(frozen=True)
+class SignInCounters:
+    """The Redis keys of one sign-in attempt: account and address, address, account, and the account's known address."""
+
+    pair: str
+    address: str
+    account: str
+    known_address: str
+
+    @classmethod
+    def of(cls, account: str, address: str) -> SignInCounters:
+        """`account` names the account whichever alias was typed; addresses are kept hashed with it."""
+        pair = hashlib.sha256(f"{account}|{address}".encode()).hexdigest()[:32]
+        return cls(f"ce:login-failures:account:{pair}", f"ce:login-failures:addr:{address}",
+                   f"ce:login-failures:all:{hashlib.sha256(account.encode()).hexdigest()[:32]}",
+                   f"ce:login-known:{pair}")
+
+
+async def _over(redis, key: str, limit: int) -> int | None:
+    """Seconds until the window of `key` ends when its count has reached `limit`; None below it."""
+    if int(await redis.get(key) or 0) < limit:
+        return None
+    return max(1, await redis.ttl(key))
+
+
+async def check_sign_in(redis, counters: SignInCounters, known_device: bool) -> None:
+    """Raise 429 (with Retry-After and a message in Chinese and English) when this attempt may not be made now."""
+    for key, limit in ((counters.pair, LOGIN_FAILURES_PER_NAME), (counters.address, LOGIN_FAILURES_PER_ADDRESS)):
+        if (wait := await _over(redis, key, limit)) is not None:
+            minutes = _minutes(wait)
+            raise TooManyRequests(f"登录失败次数过多，请 {minutes} 分钟后再试。"
+                                  f"Too many failed sign-ins; try again in {minutes} minute(s).",
+                                  headers={"Retry-After": str(wait)})
+    if (wait := await _over(redis, counters.account, LOGIN_FAILURES_PER_ACCOUNT)) is not None:
+        if known_device or await redis.exists(counters.known_address):
+            return   # the owner's own browser or address: the slow-down is not for them
+        minutes = _minutes(wait)
+        raise TooManyRequests(f"该账号近期登录失败次数过多，暂停从新设备登录，请 {minutes} 分钟后再试；"
+                              f"曾在本设备或本网络成功登录过该账号的可照常登录。"
+                              f"This account has had too many failed sign-ins: sign-ins from new devices are paused; "
+                              f"try again in {minutes} minute(s). A browser or network that signed in to it before "
+                              f"can still sign in.", headers={"Retry-After": str(wait)})
+
+
+async def count_sign_in_failure(redis, counters: SignInCounters) -> None:
+    """One more failure for the account and address, the address and the account."""
+    for key in (counters.pair, counters.address, counters.account):
+        if await redis.incr(key) == 1:  # the first failure opens the window (EXPIRE NX needs Redis 7)
+            await redis.expire(key, LOGIN_WINDOW_SECONDS)
+
+
+async def count_sign_in_success(redis, counters: SignInCounters) -> None:
+    """The owner got in from here: this address's failures for the account are forgiven and it becomes a known one.
+
+    The account-wide count stays: someone else may still be guessing from elsewhere."""
+    await redis.delete(counters.pair)
+    await redis.set(counters.known_address, 1, ex=KNOWN_ADDRESS_SECONDS)

@@ -47,3 +47,49 @@ def csrf_token(secret_key: str, session_token: str) -> str:
 def csrf_matches(secret_key: str, session_token: str, presented: str) -> bool:
     """Constant-time comparison of a presented CSRF token."""
     return hmac.compare_digest(csrf_token(secret_key, session_token), presented)
+
+
+# A browser that signed in to an account carries a "known device" cookie: for each account (a few at
+# most), the account's id, when the cookie was given and an HMAC of both with the server's secret and
+# the account's password hash (so a new password forgets every device). It lets its owner past the
+# account-wide slow-down of sign-ins that an attacker with many addresses would otherwise use to lock
+# them out; it is no session and opens nothing by itself.
+KNOWN_DEVICE_PREFIX = "d1"
+MAX_KNOWN_ACCOUNTS = 5
+
+
+def _device_proof(secret_key: str, user_id: int, password_hash: str, issued: int) -> str:
+    message = f"known-device|{user_id}|{issued}|{password_hash}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def _device_entries(value: str | None) -> list[tuple[int, int, str]]:
+    """(user id, issued at, proof) of each account a known-device cookie names; nothing for anything malformed."""
+    if not value or len(value) > 1024 or not value.startswith(KNOWN_DEVICE_PREFIX + "~"):
+        return []
+    entries = []
+    for part in value.split("~")[1:MAX_KNOWN_ACCOUNTS + 1]:
+        user_id, _, rest = part.partition(".")
+        issued, _, proof = rest.partition(".")
+        if user_id.isdigit() and issued.isdigit() and len(user_id) < 19 and len(issued) < 19:
+            entries.append((int(user_id), int(issued), proof))
+    return entries
+
+
+def known_device(secret_key: str, value: str | None, user_id: int, password_hash: str, now: int,
+                 max_age_seconds: int) -> bool:
+    """True when the cookie shows this browser signed in to this account (with its current password) lately."""
+    for entry_user, issued, proof in _device_entries(value):
+        if entry_user == user_id and now - max_age_seconds <= issued <= now + 300:
+            if hmac.compare_digest(proof, _device_proof(secret_key, user_id, password_hash, issued)):
+                return True
+    return False
+
+
+def remember_device(secret_key: str, value: str | None, user_id: int, password_hash: str, now: int,
+                    max_age_seconds: int) -> str:
+    """The known-device cookie after a successful sign-in: this account first, then the others it named still in date."""
+    kept = [f"{u}.{i}.{p}" for u, i, p in _device_entries(value)
+            if u != user_id and now - max_age_seconds <= i <= now + 300][:MAX_KNOWN_ACCOUNTS - 1]
+    fresh = f"{user_id}.{now}.{_device_proof(secret_key, user_id, password_hash, now)}"
+    return "~".join([KNOWN_DEVICE_PREFIX, fresh, *kept])

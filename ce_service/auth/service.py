@@ -4,13 +4,35 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
+from ce_service import clock
 from ce_service.auth import queries as q
+from ce_service.auth.limits import (  # noqa: F401 (the limits, named here too)
+    KNOWN_DEVICE_SECONDS,
+    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_FAILURES_PER_ADDRESS,
+    LOGIN_FAILURES_PER_NAME,
+    LOGIN_WINDOW_SECONDS,
+    SignInCounters,
+    check_sign_in,
+    count_sign_in_failure,
+    count_sign_in_success,
+)
 from ce_service.auth.models import BASE_ROLES, CLIENT_KINDS, ApiClient, User
-from ce_service.auth.secrets import hash_password, new_token, token_hash, verify_password
-from ce_service.errors import FieldError, Invalid, TooManyRequests, Unauthorized
+from ce_service.auth.secrets import (
+    hash_password,
+    known_device,
+    new_token,
+    remember_device,
+    token_hash,
+    verify_password,
+)
+from ce_service.errors import FieldError, Invalid, Unauthorized
 from ce_service.identity import credit_code_error, national_id_error, region_prefix_error
 
 MIN_PASSWORD_LENGTH = 8
@@ -141,25 +163,6 @@ async def create_user(
         raise Invalid.field(field, "already has an account") from None
 
 
-LOGIN_WINDOW_SECONDS = 15 * 60
-LOGIN_FAILURES_PER_NAME = 10     # per account (its username and ID number alike) and address, in the window
-LOGIN_FAILURES_PER_ADDRESS = 50  # per client address in the window
-
-
-async def _check_throttle(redis, keys: list[str], limits: list[int]) -> None:
-    for key, limit in zip(keys, limits):
-        if int(await redis.get(key) or 0) >= limit:
-            wait = max(1, await redis.ttl(key))
-            raise TooManyRequests(f"Too many failed sign-ins; try again in {(wait + 59) // 60} minute(s).",
-                                  headers={"Retry-After": str(wait)})
-
-
-async def _count_failure(redis, keys: list[str]) -> None:
-    for key in keys:
-        if await redis.incr(key) == 1:  # the first failure opens the window (EXPIRE NX needs Redis 7)
-            await redis.expire(key, LOGIN_WINDOW_SECONDS)
-
-
 def _account_key(row: asyncpg.Record | None, username: str) -> str:
     """One counter per account, whichever alias (username, ID number with x or X) was typed."""
     if row is not None:
@@ -168,28 +171,49 @@ def _account_key(row: asyncpg.Record | None, username: str) -> str:
     return "name:" + hashlib.sha256(counted.encode()).hexdigest()[:32]
 
 
-async def login(conn: asyncpg.Connection, redis, username: str, password: str, address: str,
-                session_hours: int) -> tuple[str, User]:
+class SignIn(NamedTuple):
+    """A successful sign-in: the session token, the user, and the known-device cookie to give the browser."""
+
+    token: str
+    user: User
+    device: str
+
+
+async def sign_in(conn: asyncpg.Connection, redis, username: str, password: str, address: str, session_hours: int,
+                  *, secret_key: str, device: str | None = None, now: Callable[[], datetime] = clock.now) -> SignIn:
     """Check a password and open a session; the same answer for an unknown user and a wrong password.
 
-    Failed attempts are counted in Redis per (account, address) and per address; past the limit,
-    429 for that address until the window ends. Passwords (and professionals' semi-public ID
-    numbers) cannot be guessed from one address, and nobody elsewhere can lock the owner out.
+    Failed attempts are counted in Redis per (account, address), per address and per account: past the
+    first two limits, 429 for that address until the window ends, so passwords (and professionals'
+    semi-public ID numbers) cannot be guessed from one address, and nobody elsewhere can lock the owner
+    out. Past the account's own limit (guesses from many addresses together), 429 for everyone except a
+    browser that shows a known-device cookie of the account (`device`, given at a successful sign-in) and
+    an address the account signed in from lately: the owner still gets in, a botnet gets no further.
     """
     username = username.strip()
     row = await conn.fetchrow(q.USER_BY_USERNAME, username)
     if row is None and len(username) == 18:
         row = await conn.fetchrow(q.USER_BY_NATIONAL_ID, username.upper())
-    account = hashlib.sha256(f"{_account_key(row, username)}|{address}".encode()).hexdigest()[:32]
-    keys = [f"ce:login-failures:account:{account}", f"ce:login-failures:addr:{address}"]
-    await _check_throttle(redis, keys, [LOGIN_FAILURES_PER_NAME, LOGIN_FAILURES_PER_ADDRESS])
+    counters = SignInCounters.of(_account_key(row, username), address)
+    at = int(now().timestamp())
+    known = bool(secret_key) and row is not None and known_device(secret_key, device, row["id"], row["password_hash"], at,
+                                             KNOWN_DEVICE_SECONDS)
+    await check_sign_in(redis, counters, known)
     if not verify_password(row["password_hash"] if row else None, password) or row is None:
-        await _count_failure(redis, keys)
+        await count_sign_in_failure(redis, counters)
         raise Unauthorized("Wrong username or password.")
-    await redis.delete(keys[0])
+    await count_sign_in_success(redis, counters)
     token = new_token()
     await conn.execute(q.INSERT_SESSION, token_hash(token), row["id"], session_hours)
-    return token, _user(row)
+    return SignIn(token, _user(row), remember_device(secret_key, device, row["id"], row["password_hash"], at,
+                                                     KNOWN_DEVICE_SECONDS))
+
+
+async def login(conn: asyncpg.Connection, redis, username: str, password: str, address: str,
+                session_hours: int) -> tuple[str, User]:
+    """sign_in() for callers that keep no known-device cookie: (session token, user)."""
+    signed = await sign_in(conn, redis, username, password, address, session_hours, secret_key="")
+    return signed.token, signed.user
 
 
 async def set_user_state(conn: asyncpg.Connection, username: str, action: str,
