@@ -112,7 +112,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         if pending:
             raise CommandError(f"{len(pending)} migration(s) pending ({pending[0].filename} …): run 'ce-service migrate' first")
     if args.demo:
-        _load_demo(services.database_url, quiet_if_loaded=True)
+        _load_demo(services.owner_database_url or services.database_url, quiet_if_loaded=True)
     # Worker processes of uvicorn read these; the embedded servers stay owned by this process.
     # They never need the owner's credentials.
     os.environ["CE_DATABASE_URL"] = services.database_url
@@ -150,7 +150,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     """Load the demo data and print the credentials it made."""
     _refuse_demo_in_production(settings)
     services = _services(settings)
-    _load_demo(services.database_url, quiet_if_loaded=False)
+    _load_demo(services.owner_database_url or services.database_url, quiet_if_loaded=False)
 
 
 def _refuse_demo_in_production(settings: Settings) -> None:
@@ -159,8 +159,8 @@ def _refuse_demo_in_production(settings: Settings) -> None:
 
 
 def _load_demo(database_url: str, quiet_if_loaded: bool) -> None:
+    # Loaded as the tables' owner, like a restore: only the owner may write histories dated in the past.
     from ce_service.demo import load_demo
-
 
     report = asyncio.run(_with_connection(database_url, load_demo))
     if report is None:
@@ -344,6 +344,8 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
     findings = unreadable + report.findings
     summary = (f"{report.events} events, {report.records} records, {report.checkpoints} signed checkpoints "
                f"({len(kept)} read from {len(files)} file(s))")
+    for warning in report.warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
     if findings:
         for finding in findings:
             print(f"BROKEN: {finding}", file=sys.stderr)

@@ -30,6 +30,7 @@ class AuditReport:
     checkpoints: int = 0
     records: int = 0
     findings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # what limits the proof, without being a break
 
     @property
     def ok(self) -> bool:
@@ -49,7 +50,40 @@ async def verify_trail(conn: asyncpg.Connection, trusted_keys: dict[str, bytes],
     await _check_head(conn, report, hashes.get("last"))
     _check_checkpoints(checkpoints, hashes, trusted_keys, report)
     await _check_rows(conn, report)
+    await _check_triggers(conn, report)
+    _limits(report, kept, checkpoints, hashes["last"][0])
     return report
+
+
+# The triggers that keep the history append-only and chained: disabled, they let writes through unseen.
+GUARDS = ("record_events_append_only", "record_events_chain", "record_events_chain_head",
+          "integrity_entries_append_only", "signing_keys_append_only", "audit_checkpoints_append_only",
+          "event_chain_head_forward_only", "records_identity_fixed", "duplicate_flags_close_once")
+
+
+async def _check_triggers(conn: asyncpg.Connection, report: AuditReport) -> None:
+    found = {row["tgname"]: row for row in await conn.fetch(q.TRIGGERS, list(GUARDS))}
+    for name in GUARDS:
+        row = found.get(name)
+        if row is None:
+            _find(report, f"trigger {name} is missing: someone dropped it")
+        elif row["tgenabled"] != "O":
+            _find(report, f"trigger {name} on {row['table_name']} is disabled: writes it should refuse or chain "
+                          "go through unseen")
+
+
+def _limits(report: AuditReport, kept: Sequence[Checkpoint], checkpoints: list[Checkpoint], last_seq: int) -> None:
+    """Say what the proof rests on, when it rests on less than it should."""
+    if last_seq and not checkpoints:
+        report.warnings.append("no signed checkpoint at all: a rewrite with recomputed hashes would not show "
+                               "(run `ce-service audit checkpoint`, and keep the worker running)")
+    elif last_seq and not kept:
+        report.warnings.append("no checkpoint kept outside the database was read: the database owner could "
+                               "remove checkpoints with the history they cover (pass --checkpoints FILE)")
+    newest = max((c.seq for c in checkpoints), default=0)
+    if checkpoints and last_seq > newest:
+        report.warnings.append(f"events {newest + 1}..{last_seq} come after the newest checkpoint: until the next "
+                               "one they are protected by the database's privileges only")
 
 
 def _merge(in_database: list[Checkpoint], kept: Sequence[Checkpoint], report: AuditReport) -> list[Checkpoint]:

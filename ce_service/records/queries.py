@@ -86,6 +86,8 @@ MACHINE_COLUMNS = f"""
  order by pp.from_year desc limit 1) as person_region
 """
 
+RECORD_BY_ID = f"select {MACHINE_COLUMNS} from records r where r.id = $1"
+
 RECORD_FOR_UPDATE = f"select {MACHINE_COLUMNS} from records r where r.id = $1 for update"
 
 REVOKE = f"""

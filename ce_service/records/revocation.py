@@ -15,6 +15,7 @@ from ce_service.records import queries as q
 from ce_service.records import transitions
 from ce_service.records.schemas import MachineRecordOut
 from ce_service.records.service import record_uuid
+from ce_service.records.superseding import restore_superseded
 from ce_service.records.transitions import Actor
 
 MAX_REASON = 1000
@@ -36,15 +37,19 @@ async def revoke_by_client(conn: asyncpg.Connection, client: ApiClient, record_i
     if not reason or len(reason) > MAX_REASON:
         raise Invalid.field("reason", f"must be 1 to {MAX_REASON} characters")
     async with conn.transaction():
-        row = await conn.fetchrow(q.RECORD_FOR_UPDATE, record_uuid(record_id))
+        found = await conn.fetchrow(q.RECORD_BY_ID, record_uuid(record_id))
         # Outside the client's regions looks the same as not existing.
-        if row is None or not client.covers(row["person_region"]):
+        if found is None or not client.covers(found["person_region"]):
             raise NotFound("No such record.")
+        # The person's lock before the row lock, as submitting, intake and reviewers take them.
+        await conn.execute(q.LOCK_PERSON, found["person_id"])
+        row = await conn.fetchrow(q.RECORD_FOR_UPDATE, found["id"])
         if row["status"] == "revoked":
             raise Conflict(f"The record was revoked already, at {row['revoked_at']:%Y-%m-%d %H:%M:%S %Z}.")
         if row["status"] != "registered":
             raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
         updated = await transitions.revoke(conn, row, Actor.of_client(client), reason)
+        await restore_superseded(conn, row["id"], "官方记录被撤销")
         await conn.execute(integrity_q.INSERT_ENTRY, row["person_id"], "revocation", reason, clock.today(), "",
                            False, row["id"], "client", client.id, client_actor(client))
     return machine_out(updated)

@@ -116,3 +116,15 @@ async def supersede_if_official(conn: asyncpg.Connection, record_id: Any) -> boo
         if same_course(_course(row, "o_"), _course(row)):
             return await _supersede(conn, [(row, row)]) > 0
     return False
+
+
+async def restore_superseded(conn: asyncpg.Connection, official_id: Any, why: str) -> int:
+    """Give back the own records an official record superseded, now that it no longer counts; returns how many.
+
+    Each is looked at again at once: another registered official record of the same course may be
+    there by now, and then it takes the place (or, for a registered own record, the pair is flagged).
+    """
+    restored = await transitions.restore_superseded(conn, official_id, why)
+    for record_id in restored:
+        await supersede_if_official(conn, record_id)
+    return len(restored)

@@ -165,19 +165,17 @@ async def approve(conn: asyncpg.Connection, row: asyncpg.Record, actor: Actor) -
 
 
 async def return_(conn: asyncpg.Connection, row: asyncpg.Record, actor: Actor, reason: str) -> None:
-    """Send a waiting record back to its owner with the reason; what it had superseded counts again."""
+    """Send a waiting record back to its owner with the reason."""
     check("return", row["status"], "returned")
     await conn.execute(q.RETURN, row["id"], reason)
     await write_event(conn, row["id"], actor, "return", row["status"], "returned", reason=reason)
-    await restore_superseded(conn, row["id"], "官方记录被退回")
 
 
 async def revoke(conn: asyncpg.Connection, row: asyncpg.Record, actor: Actor, reason: str) -> asyncpg.Record:
-    """Revoke a registered record (fraud found); what it had superseded counts again."""
+    """Revoke a registered record (fraud found)."""
     check("revoke", row["status"], "revoked")
     updated = await conn.fetchrow(q.REVOKE, row["id"], reason)
     await write_event(conn, row["id"], actor, "revoke", row["status"], "revoked", reason=reason)
-    await restore_superseded(conn, row["id"], "官方记录被撤销")
     return updated
 
 
@@ -188,12 +186,8 @@ async def supersede(conn: asyncpg.Connection, record_id: Any, before: str, offic
     await write_event(conn, record_id, SYSTEM, "supersede", before, "superseded", reason=f"{reason}: {official_id}")
 
 
-async def restore_superseded(conn: asyncpg.Connection, official_id: Any, why: str) -> int:
-    """Put back the records an official record superseded, each in the status it had; returns how many.
-
-    An official record supersedes as soon as it is registered; if it is later returned, revoked or
-    withdrawn, the person's own record must count (or wait) again instead of nothing counting.
-    """
+async def restore_superseded(conn: asyncpg.Connection, official_id: Any, why: str) -> list[Any]:
+    """Put back the records an official record superseded, each in the status it had; returns their ids."""
     rows = await conn.fetch(q.SUPERSEDED_BY, official_id)
     for row in rows:
         previous = row["previous"] or "submitted"
@@ -201,4 +195,4 @@ async def restore_superseded(conn: asyncpg.Connection, official_id: Any, why: st
         await conn.execute(q.RESTORE, row["id"], previous)
         await write_event(conn, row["id"], SYSTEM, "restore", "superseded", previous,
                           reason=f"{why}，恢复本人登记的记录: {official_id}")
-    return len(rows)
+    return [row["id"] for row in rows]

@@ -11,8 +11,15 @@ from litestar.params import Parameter
 from ce_service.auth.guards import provide_user, reviewer, signed_in
 from ce_service.auth.models import User
 from ce_service.review import service
-from ce_service.review.schemas import (ApproveManyIn, ApproveManyOut, DuplicateFlag, DuplicatePage, QueuePage, ReasonIn,
-                                       ReviewItem)
+from ce_service.review.schemas import (
+    ApproveManyIn,
+    ApproveManyOut,
+    DuplicateFlag,
+    DuplicatePage,
+    QueuePage,
+    ReasonIn,
+    ReviewItem,
+)
 from ce_service.wire import json_body
 
 # Which roles review is data (verifier_kinds): any reviewer role passes here, and the service checks

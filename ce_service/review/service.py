@@ -11,17 +11,16 @@ from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Inva
 from ce_service.hours import to_hours
 from ce_service.identity import mask_national_id, national_id_error
 from ce_service.integrity import queries as integrity_q
-from ce_service.records.schemas import EventOut
-from ce_service.records.service import record_uuid
 from ce_service.records import queries as records_q
 from ce_service.records import transitions
-from ce_service.records.superseding import supersede_by_official
+from ce_service.records.schemas import EventOut
+from ce_service.records.service import record_uuid
+from ce_service.records.superseding import restore_superseded, supersede_by_official, supersede_if_official
 from ce_service.records.transitions import Actor
 from ce_service.rendering import off_loop
 from ce_service.review import queries as q
 from ce_service.review.form import Course, Decision, FormData, render_pdf, render_xlsx
-from ce_service.review.schemas import (ApproveManyOut, DuplicateFlag, DuplicatePage, Outcome, QueuePage,
-                                       ReviewItem)
+from ce_service.review.schemas import ApproveManyOut, DuplicateFlag, DuplicatePage, Outcome, QueuePage, ReviewItem
 from ce_service.rules.model import RuleBook
 
 MAX_PAGE = 200
@@ -137,6 +136,9 @@ async def approve(conn: asyncpg.Connection, user: User, record_id: str) -> Revie
         if status == "registered" and row["source"] != "self":
             # Only a registered official record supersedes the person's own record of the same course.
             await supersede_by_official(conn, [row["id"]])
+        elif status == "registered":
+            # An own record registered beside a registered official one of the same course: flagged.
+            await supersede_if_official(conn, row["id"])
     return await record(conn, user, record_id)
 
 
@@ -150,6 +152,7 @@ async def return_record(conn: asyncpg.Connection, user: User, record_id: str, re
         if not _waiting_for(row, kind):
             raise await _already_decided(conn, row)
         await transitions.return_(conn, row, Actor.of_user(user), reason)
+        await restore_superseded(conn, row["id"], "官方记录被退回")
     return await record(conn, user, record_id)
 
 
@@ -178,6 +181,7 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
         if row["status"] != "registered":
             raise Conflict(f"Only registered records can be revoked; this one is {row['status']}.")
         await transitions.revoke(conn, row, Actor.of_user(user), reason)
+        await restore_superseded(conn, row["id"], "官方记录被撤销")
         await conn.execute(integrity_q.INSERT_ENTRY, row["person_id"], "revocation", reason, clock.today(), "",
                            False, row["id"], "user", user.id, f"{user.display_name} ({user.role} {user.scope})")
     return await record(conn, user, record_id)
@@ -206,6 +210,8 @@ async def close_duplicate(conn: asyncpg.Connection, user: User, flag_id: int, re
     if not reason:
         raise Invalid.field("reason", "say what was decided")
     kind = await _department(conn, user)
+    if not 0 < flag_id < 2**63:
+        raise NotFound("No such duplicate flag.")
     async with conn.transaction():
         row = await conn.fetchrow(q.FLAG_FOR_UPDATE, flag_id)
         own = row and await conn.fetchrow(q.RECORD, row["record_id"])

@@ -71,3 +71,21 @@ async def test_a_kept_file_with_junk_lines_names_them(tmp_path):
     file.write_text('{"seq": 1, "hash": "00", "at": "x", "kid": "k", "signature": "s"}\nnot json\n{"seq": "1"}\n')
     kept, bad = read_file(file)
     assert len(kept) == 1 and len(bad) == 2 and ":2:" in bad[0] and ":3:" in bad[1]
+
+
+async def test_a_row_slipped_into_the_checkpoints_does_not_stop_the_signing(db, settings, tmp_path):
+    """The red team's stop: a checkpoint row with a huge seq and a junk signature made the job sign nothing more."""
+    pid = await person(db, national_id(3))
+    await record(db, pid, 2024, "public", 4)
+    signer = load_signer(settings.signing_key_file)
+    await db.execute("insert into audit_checkpoints (seq, hash, at, kid, signature) values (1000000000000000,"
+                     " '\\x00', now(), $1, '\\x00')", signer.kid)
+    made = await make_checkpoint(db, signer, tmp_path / "c.jsonl")
+    assert made is not None and made.seq == 1 and made.verifies_with(signer.public_key)
+
+
+async def test_an_overlong_line_is_skipped_without_reading_it_whole(tmp_path):
+    file = tmp_path / "c.jsonl"
+    file.write_bytes(b"x" * 100_000 + b"\n" + b'{"seq": 1, "hash": "00", "at": "x", "kid": "k", "signature": "s"}\n')
+    kept, bad = read_file(file)
+    assert len(kept) == 1 and len(bad) == 1 and "longer than" in bad[0]

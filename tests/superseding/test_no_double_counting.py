@@ -177,3 +177,32 @@ async def test_department_reviewers_see_and_close_duplicate_flags_in_their_regio
     outside = await api.post(f"/api/v1/review/duplicates/{flag['id']}/close", json={"reason": "x"},
                              headers=await sign_in(api, "hr-elsewhere"))
     assert outside.status_code == 404
+
+
+async def test_a_restored_record_is_looked_at_again(api, db, setup):
+    """The red team's double count: restored after one official record was revoked, the own record was approved
+    beside another registered official record of the same course. Restored, it is superseded by that one."""
+    mine = await own_submitted(api, setup["csrf"], {**OWN, "course_code": None})
+    first = (await api.post("/api/v1/hr/records", json={"records": [official("HR-A")]}, headers=setup["hr"])).json()
+    assert (await db.fetchval("select status from records where id = $1", mine["id"])) == "superseded"
+    provider = (await api.post("/api/v1/provider/records", json={"records": [official("P-B")]},
+                               headers=setup["provider"])).json()["results"][0]["record_id"]
+    await user(db, "hr1", "hr_reviewer", region_prefix="52")
+    hr = await sign_in(api, "hr1")
+    assert (await api.post(f"/api/v1/review/records/{provider}/approve", headers=hr)).json()["status"] == "registered"
+    revoked = await api.post(f"/api/v1/hr/records/{first['results'][0]['record_id']}/revoke",
+                             json={"reason": "证书伪造"}, headers=setup["hr"])
+    assert revoked.status_code == 200
+    row = await db.fetchrow("select status, superseded_by from records where id = $1", mine["id"])
+    assert (row["status"], str(row["superseded_by"])) == ("superseded", provider)
+    actions = [r["action"] for r in await db.fetch("select action from record_events where record_id = $1 order by"
+                                                    " chain_seq", mine["id"])]
+    assert actions == ["create", "submit", "supersede", "restore", "supersede"]
+    assert await professional_hours(api, setup["review"]) == {"registered": 12.5, "pending": 0}
+
+
+async def test_a_flag_id_out_of_range_is_404(api, db, setup):
+    await user(db, "hr1", "hr_reviewer", region_prefix="52")
+    answer = await api.post(f"/api/v1/review/duplicates/{2**63}/close", json={"reason": "x"},
+                            headers=await sign_in(api, "hr1"))
+    assert answer.status_code in (404, 400), answer.text

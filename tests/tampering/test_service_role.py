@@ -8,6 +8,7 @@ shown by the whole suite; one flow here also checks that the chain head still mo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -223,3 +224,32 @@ def test_role_names_are_read_from_urls_as_libpq_reads_them(monkeypatch):
     assert db_roles.role_of("postgresql:///ce?host=/run/pg") == "from_env"
     assert db_roles.url_for_role("postgresql://postgres:@/ce?host=/tmp/s", "ce_service", "p@ss") == \
         "postgresql://ce_service:p%40ss@/ce?host=/tmp/s"
+
+
+async def test_the_running_chain_head_cannot_be_forged_through_its_setting(service, db, history):
+    """Any session may write the setting the chain trigger keeps its running head in: a forged value is refused."""
+    head = await db.fetchrow("select seq, hash from event_chain_head")
+    for forged in ("9223372036854775806:" + "ab" * 32, f"{head['seq']}:" + "00" * 32, "500:" + "cd" * 32):
+        with pytest.raises(asyncpg.RaiseError):
+            async with service.transaction():
+                await service.execute("select set_config('ce.chain_head', $1, true)", forged)
+                await service.execute("insert into record_events (record_id, actor_kind, actor_name, role, action,"
+                                      " from_status, to_status) values ($1, 'system', 'x', 'system', 'seal', 'draft',"
+                                      " 'draft')", uuid.UUID(history))
+        # Even a statement that writes no event cannot move the head through the setting.
+        with pytest.raises(asyncpg.RaiseError):
+            async with service.transaction():
+                await service.execute("select set_config('ce.chain_head', $1, true)", forged)
+                await service.execute("insert into record_events (record_id, actor_kind, actor_name, role, action,"
+                                      " to_status) select id, 'system', 'x', 'system', 'seal', 'draft' from records"
+                                      " where false")
+    assert await db.fetchrow("select seq, hash from event_chain_head") == head
+
+
+async def test_the_service_cannot_date_events_in_the_past(service, db, history):
+    async with service.transaction():
+        await service.execute("insert into record_events (record_id, at, actor_kind, actor_name, role, action,"
+                              " from_status, to_status) values ($1, '2020-01-01', 'system', 'x', 'system', 'seal',"
+                              " 'draft', 'draft')", uuid.UUID(history))
+        now = await service.fetchval("select now()")
+    assert await db.fetchval("select at from record_events order by chain_seq desc limit 1") == now
