@@ -46,7 +46,61 @@ FORBIDDEN_ATTRIBUTES = {
     "rolcreaterole": "createrole",
     "rolcreatedb": "createdb",
     "rolbypassrls": "bypassrls",
+    "rolreplication": "replication",
 }
+# Attributes a role has again after SET ROLE to a role that has them (replication counts only at login).
+INHERITED_ATTRIBUTES = ("rolsuper", "rolcreaterole", "rolcreatedb", "rolbypassrls")
+
+# Predefined roles whose members can reach past the database's privileges: the server's files and
+# programs (COPY ... PROGRAM, pg_read_file), other sessions, or every table.
+FORBIDDEN_MEMBERSHIPS = {
+    "pg_execute_server_program": "may run programs on the database server",
+    "pg_write_server_files": "may write files on the database server",
+    "pg_read_server_files": "may read files on the database server",
+    "pg_signal_backend": "may cancel or end other sessions",
+    "pg_write_all_data": "may write every table",
+}
+
+# Not a schema of the server itself (pg_catalog, pg_toast, temporary schemas, information_schema).
+_NOT_SYSTEM = r"nspname not like 'pg\_%' and nspname <> 'information_schema'"
+
+# Every object of this database that `$1` owns or has the privileges of the owner of: its owner,
+# what kind of object it is and its name. Relations, functions, types and schemas are read from
+# their catalogs; everything else (operators, collations, extensions, large objects, ...) from the
+# owner dependencies in pg_shdepend.
+_OWNED_SQL = f"""
+with ours as (select oid, nspname from pg_namespace where {_NOT_SYSTEM})
+select pg_get_userbyid(datdba) as owner, 0 as sort, 'database' as kind, datname::text as name
+  from pg_database where datname = current_database() and pg_has_role($1::name, datdba, 'MEMBER')
+union all
+select pg_get_userbyid(nspowner), 1, 'schema', nspname::text
+  from pg_namespace where {_NOT_SYSTEM} and pg_has_role($1::name, nspowner, 'MEMBER')
+union all
+select pg_get_userbyid(c.relowner), 2, 'relation',
+       case when n.nspname = 'public' then c.relname::text else n.nspname || '.' || c.relname end
+  from pg_class c join ours n on n.oid = c.relnamespace
+ where c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and pg_has_role($1::name, c.relowner, 'MEMBER')
+union all
+select pg_get_userbyid(p.proowner), 3, 'function', p.oid::regprocedure::text
+  from pg_proc p join ours n on n.oid = p.pronamespace where pg_has_role($1::name, p.proowner, 'MEMBER')
+union all
+select pg_get_userbyid(t.typowner), 4, 'type', t.oid::regtype::text
+  from pg_type t join ours n on n.oid = t.typnamespace
+ where pg_has_role($1::name, t.typowner, 'MEMBER')
+   and (t.typrelid = 0 or (select relkind from pg_class where oid = t.typrelid) = 'c')  -- no table's row type
+   and not exists (select 1 from pg_type e where e.typarray = t.oid)                   -- no implicit array type
+union all
+select pg_get_userbyid(d.refobjid), 5, 'other', pg_describe_object(d.classid, d.objid, d.objsubid)
+  from pg_shdepend d
+ where d.deptype = 'o' and d.refclassid = 'pg_authid'::regclass
+   and d.dbid = (select oid from pg_database where datname = current_database())
+   and d.classid not in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass,
+                         'pg_namespace'::regclass, 'pg_default_acl'::regclass)
+   and pg_has_role($1::name, d.refobjid, 'MEMBER')
+order by sort, owner, name
+"""
+_KINDS = {"schema": "schema(s)", "relation": "table(s) or sequence(s)", "function": "function(s)",
+          "type": "type(s)", "other": "other object(s)"}
 
 
 class RoleError(RuntimeError):
@@ -115,8 +169,10 @@ async def prepare_service_role(conn: asyncpg.Connection, service_url: str) -> st
 
     The role is created (login, with the URL's password) only when it is missing and the owner may
     create roles; otherwise a missing role is an error saying how to create it. A role that is a
-    superuser, may create roles or databases, bypasses row security, or has the privileges of the
-    owner of the database, of schema public or of any of its tables is refused.
+    superuser, may create roles or databases, bypasses row security or replicates, is a member of
+    a role that may, or of one that reaches the server's files, programs or other sessions, or has
+    the privileges of the owner of the database or of any schema, table, function, type or other
+    object in it is refused.
     """
     role = role_of(service_url)
     owner = await conn.fetchval("select current_user")
@@ -134,38 +190,54 @@ async def prepare_service_role(conn: asyncpg.Connection, service_url: str) -> st
         raise RoleError(
             f"the service's role {role!r} (the user of CE_DATABASE_URL) could undo the history's protections: "
             + "; ".join(problems)
-            + f". Use a role that owns nothing (e.g. `alter role {role} nosuperuser nocreatedb nocreaterole nobypassrls`,"
+            + f". Use a role that owns nothing and is a member of no such role (e.g. `alter role {role} nosuperuser"
+              f" nocreatedb nocreaterole nobypassrls noreplication`, `revoke <that role> from {role}`,"
               f" `reassign owned by {role} to {owner}`), or leave CE_OWNER_DATABASE_URL unset to run as one role")
     return role
 
 
 async def service_role_problems(conn: asyncpg.Connection, role: str) -> list[str]:
-    """What `role` could do that the service must not: attributes, and owning (or acting as an owner of) anything ours."""
+    """What `role` could do that the service must not: attributes, and owning (or acting as an owner of) anything ours.
+
+    Acting as: being a member, however indirectly, of a role that has the attribute or owns the
+    object, since a member may SET ROLE to it (or has its privileges outright).
+    """
     attributes = await conn.fetchrow(
         f"select {', '.join(FORBIDDEN_ATTRIBUTES)} from pg_roles where rolname = $1", role)
     problems = [f"it is {word}" for column, word in FORBIDDEN_ATTRIBUTES.items() if attributes[column]]
+    if attributes["rolsuper"]:
+        return problems   # a superuser is a member of every role: the rest would list everything
+    memberships = await conn.fetch(
+        f"""select rolname, {', '.join(INHERITED_ATTRIBUTES)} from pg_roles
+            where rolname <> $1::name and ({' or '.join(INHERITED_ATTRIBUTES)} or rolname = any($2::name[]))
+              and pg_has_role($1::name, oid, 'MEMBER')
+            order by rolname""", role, list(FORBIDDEN_MEMBERSHIPS))
+    for row in memberships:
+        if words := [FORBIDDEN_ATTRIBUTES[column] for column in INHERITED_ATTRIBUTES if row[column]]:
+            problems.append(f"it is a member of {row['rolname']}, which is {', '.join(words)}")
+        if what := FORBIDDEN_MEMBERSHIPS.get(row["rolname"]):
+            problems.append(f"it is a member of {row['rolname']}, which {what}")
     if await conn.fetchval("select pg_has_role($1, current_user, 'MEMBER')", role):
         problems.append("it is a member of the owner")
-    if await conn.fetchval(
-            "select pg_has_role($1, datdba, 'MEMBER') from pg_database where datname = current_database()", role):
-        problems.append("it owns the database")
-    if await conn.fetchval("select pg_has_role($1, nspowner, 'MEMBER') from pg_namespace where nspname = 'public'", role):
-        problems.append("it owns schema public")
-    owned = await conn.fetch(
-        """select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-           where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
-             and pg_has_role($1, c.relowner, 'MEMBER')
-           order by c.relname""", role)
-    if owned:
-        names = ", ".join(r["relname"] for r in owned[:5]) + (" …" if len(owned) > 5 else "")
-        problems.append(f"it owns {len(owned)} table(s) or sequence(s) ({names})")
+    owned: dict[tuple[str, str], list[str]] = {}
+    for row in await conn.fetch(_OWNED_SQL, role):
+        owned.setdefault((row["owner"], row["kind"]), []).append(row["name"])
+    for (owner, kind), names in owned.items():
+        who = "it owns" if owner == role else f"it is a member of {owner}, which owns"
+        if kind == "database":
+            problems.append(f"{who} the database")
+        elif kind == "schema" and len(names) == 1:
+            problems.append(f"{who} schema {names[0]}")
+        else:
+            listed = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+            problems.append(f"{who} {len(names)} {_KINDS[kind]} ({listed})")
     return problems
 
 
 async def acts_as_owner(conn: asyncpg.Connection) -> bool:
     """True when the connected role is a superuser or has the privileges of the owner of a table of ours."""
     return await conn.fetchval(
-        """select (select rolsuper from pg_roles where rolname = current_user)
+        """select exists (select 1 from pg_roles where rolsuper and pg_has_role(current_user, oid, 'MEMBER'))
                   or exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
                              where n.nspname = 'public' and c.relkind in ('r', 'p')
                                and pg_has_role(current_user, c.relowner, 'MEMBER'))""")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 
 import asyncpg
@@ -253,3 +254,123 @@ async def test_the_service_cannot_date_events_in_the_past(service, db, history):
                               " 'draft', 'draft')", uuid.UUID(history))
         now = await service.fetchval("select now()")
     assert await db.fetchval("select at from record_events order by chain_seq desc limit 1") == now
+
+
+# What the red team found the check missed: roles the service's role can act as, and objects other than tables.
+
+@asynccontextmanager
+async def throwaway_roles(db, *options: str) -> AsyncIterator[list[str]]:
+    """One new role per entry of `options` (e.g. "login", "nologin superuser"), named ce_rt_<8 hex digits>.
+
+    Roles belong to the whole server: afterwards whatever they own here goes back to the owner and they are dropped.
+    """
+    names: list[str] = []
+    try:
+        for option in options:
+            names.append(f"ce_rt_{uuid.uuid4().hex[:8]}")
+            await db.execute(f"create role {names[-1]} {option}")
+        yield names
+    finally:
+        for name in names:
+            if await db.fetchval("select 1 from pg_roles where rolname = $1", name):
+                await db.execute(f"reassign owned by {name} to current_user")
+                await db.execute(f"drop owned by {name}")
+                await db.execute(f"drop role {name}")
+
+
+async def test_a_fresh_role_that_owns_nothing_passes_the_check(db):
+    async with throwaway_roles(db, "login") as (role,):
+        assert await db_roles.service_role_problems(db, role) == []
+
+
+async def test_a_member_of_a_member_of_a_superuser_is_refused(database_url, db):
+    async with throwaway_roles(db, "login", "nologin", "nologin superuser") as (role, middle, superuser):
+        await db.execute(f"grant {superuser} to {middle}")
+        await db.execute(f"grant {middle} to {role}")
+        assert await db_roles.service_role_problems(db, role) == [f"it is a member of {superuser}, which is superuser"]
+        with pytest.raises(db_roles.RoleError, match=f"it is a member of {superuser}, which is superuser"):
+            await db_roles.prepare_service_role(db, db_roles.url_for_role(database_url, role, None))
+
+
+async def test_a_member_of_a_role_that_may_create_roles_is_refused(db):
+    async with throwaway_roles(db, "login", "nologin createrole createdb") as (role, creator):
+        await db.execute(f"grant {creator} to {role}")
+        assert await db_roles.service_role_problems(db, role) == [
+            f"it is a member of {creator}, which is createrole, createdb"]
+
+
+async def test_a_member_of_the_owner_of_the_tables_is_refused(db):
+    async with throwaway_roles(db, "login", "nologin", "nologin") as (role, middle, owner):
+        await db.execute(f"grant {owner} to {middle}")
+        await db.execute(f"grant {middle} to {role}")
+        await db.execute(f"alter table record_events owner to {owner}")
+        assert await db_roles.service_role_problems(db, role) == [
+            f"it is a member of {owner}, which owns 2 table(s) or sequence(s) (record_events, record_events_id_seq)"]
+
+
+async def test_a_member_of_the_owner_of_the_database_is_refused(db):
+    async with throwaway_roles(db, "login", "nologin") as (role, owner):
+        await db.execute(f"grant {owner} to {role}")
+        await db.execute(f"alter database {await db.fetchval('select current_database()')} owner to {owner}")
+        problems = await db_roles.service_role_problems(db, role)
+        assert f"it is a member of {owner}, which owns the database" in problems
+        # From PostgreSQL 15 on, schema public belongs to whoever owns the database.
+        assert set(problems) <= {f"it is a member of {owner}, which owns the database",
+                                 "it is a member of pg_database_owner, which owns schema public"}
+
+
+async def test_owning_the_chain_functions_is_refused(db):
+    """The owner of a security-definer function may replace its body: the chain would hash what it is told."""
+    async with throwaway_roles(db, "login") as (role,):
+        await db.execute(f"alter function chain_record_event() owner to {role}")
+        await db.execute(f"alter function record_event_content(record_events) owner to {role}")
+        assert await db_roles.service_role_problems(db, role) == [
+            "it owns 2 function(s) (chain_record_event(), record_event_content(record_events))"]
+
+
+async def test_owning_a_type_is_refused(db):
+    async with throwaway_roles(db, "login") as (role,):
+        try:
+            await db.execute(f"create type public.{role}_kind as enum ('a', 'b')")
+            await db.execute(f"alter type public.{role}_kind owner to {role}")
+            assert await db_roles.service_role_problems(db, role) == [f"it owns 1 type(s) ({role}_kind)"]
+        finally:
+            await db.execute(f"drop type if exists public.{role}_kind")
+
+
+async def test_owning_any_other_object_in_the_database_is_refused(db):
+    async with throwaway_roles(db, "login") as (role,):
+        try:
+            await db.execute(f'create collation public.{role}_c from "C"')
+            await db.execute(f"alter collation public.{role}_c owner to {role}")
+            await db.execute(f"create text search dictionary public.{role}_d (template = simple)")
+            await db.execute(f"alter text search dictionary public.{role}_d owner to {role}")
+            assert await db_roles.service_role_problems(db, role) == [
+                f"it owns 2 other object(s) (collation {role}_c, text search dictionary {role}_d)"]
+        finally:
+            await db.execute(f"drop collation if exists public.{role}_c")
+            await db.execute(f"drop text search dictionary if exists public.{role}_d")
+
+
+async def test_owning_another_schema_is_refused(db):
+    async with throwaway_roles(db, "login") as (role,):
+        try:
+            await db.execute(f"create schema {role}_s authorization {role}")
+            await db.execute(f"create table {role}_s.t (i int)")   # the schema's owner is not the table's
+            assert await db_roles.service_role_problems(db, role) == [f"it owns schema {role}_s"]
+        finally:
+            await db.execute(f"drop schema if exists {role}_s cascade")
+
+
+@pytest.mark.parametrize("predefined", list(db_roles.FORBIDDEN_MEMBERSHIPS))
+async def test_a_member_of_a_role_that_reaches_past_the_database_is_refused(db, predefined):
+    async with throwaway_roles(db, "login", "nologin") as (role, middle):
+        await db.execute(f"grant {predefined} to {middle}")
+        await db.execute(f"grant {middle} to {role}")
+        assert await db_roles.service_role_problems(db, role) == [
+            f"it is a member of {predefined}, which {db_roles.FORBIDDEN_MEMBERSHIPS[predefined]}"]
+
+
+async def test_a_replication_role_is_refused(db):
+    async with throwaway_roles(db, "login replication") as (role,):
+        assert await db_roles.service_role_problems(db, role) == ["it is replication"]
