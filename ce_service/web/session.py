@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 
 import asyncpg
@@ -11,7 +12,9 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
 from ce_service.auth import service as auth
+from ce_service.auth.controllers import KNOWN_DEVICE_COOKIE
 from ce_service.auth.guards import SESSION_COOKIE, signed_in
+from ce_service.auth.limits import KNOWN_DEVICE_SECONDS
 from ce_service.auth.models import User
 from ce_service.auth.secrets import csrf_token
 from ce_service.errors import PROBLEM_JSON, DomainError, Forbidden, TooManyRequests, Unauthorized, problem_of
@@ -79,16 +82,22 @@ async def login(request: Request, db: asyncpg.Connection, state: State) -> Respo
     if not username or not password or len(username) > 64 or len(password) > 256:
         return _login_page(request, ZH["login_failed"], 401, username)
     address = request.client.host if request.client else "unknown"
+    settings = state.settings
     try:
-        token, user = await auth.login(db, state.redis, username, password, address, state.settings.session_hours)
-    except TooManyRequests:
-        return _login_page(request, ZH["login_throttled"], 429, username)
+        signed = await auth.sign_in(db, state.redis, username, password, address, settings.session_hours,
+                                    secret_key=settings.secret_key, device=request.cookies.get(KNOWN_DEVICE_COOKIE))
+    except TooManyRequests as exc:
+        minutes = max(1, math.ceil(int((exc.headers or {}).get("Retry-After", "60")) / 60))
+        return _login_page(request, ZH["login_throttled"].format(minutes=minutes), 429, username)
     except Unauthorized:
         return _login_page(request, ZH["login_failed"], 401, username)
-    session = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", path="/",
-                     secure=state.settings.secure_cookies, max_age=state.settings.session_hours * 3600)
-    return Redirect(home_of(user), status_code=303, cookies=[session, Cookie(key=LOGIN_CSRF_COOKIE, value="",
-                                                                             max_age=0, path="/login")])
+    session = Cookie(key=SESSION_COOKIE, value=signed.token, httponly=True, samesite="lax", path="/",
+                     secure=settings.secure_cookies, max_age=settings.session_hours * 3600)
+    # This browser signed in to the account: it may still sign in while guesses from elsewhere pause the account.
+    device = Cookie(key=KNOWN_DEVICE_COOKIE, value=signed.device, httponly=True, samesite="strict", path="/",
+                    secure=settings.secure_cookies, max_age=KNOWN_DEVICE_SECONDS)
+    return Redirect(home_of(signed.user), status_code=303, cookies=[
+        session, device, Cookie(key=LOGIN_CSRF_COOKIE, value="", max_age=0, path="/login")])
 
 
 @post("/logout", guards=[signed_in()], include_in_schema=False)

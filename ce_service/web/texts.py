@@ -13,7 +13,7 @@ ZH: dict[str, str] = {
     "login": "登录",
     "logout": "退出登录",
     "login_failed": "身份证号（用户名）或密码不正确。",
-    "login_throttled": "登录失败次数过多，请稍后再试。",
+    "login_throttled": "登录失败次数过多，请 {minutes} 分钟后再试。",
     "login_expired": "页面已过期，请重新登录。",
     "api_docs": "接口文档（OpenAPI）",
     # professional: home and years

@@ -84,7 +84,15 @@ async def test_wrong_password_and_missing_csrf_keep_the_form(api, db, zhang):
 async def test_login_attempts_are_rate_limited(api, db, zhang):
     statuses = [(await login(api, "zhangsan", f"wrong-{i}")).status_code for i in range(12)]
     assert statuses[0] == 401 and statuses[-1] == 429
-    assert "次数过多" in (await login(api, "zhangsan")).text
+    throttled = (await login(api, "zhangsan")).text
+    assert "次数过多" in throttled and re.search(r"请 \d+ 分钟后再试", throttled)
+
+
+async def test_the_sign_in_form_remembers_the_device(api, db, zhang):
+    """Signed in through the form, the browser keeps a known-device cookie: guesses elsewhere cannot lock it out."""
+    answer = await login(api, "zhangsan")
+    assert answer.status_code in (200, 303)
+    assert api.cookies.get("ce_device")
 
 
 async def test_pages_need_a_session_and_the_right_role(api, db, zhang):
