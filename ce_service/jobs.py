@@ -126,7 +126,10 @@ async def run_import(ctx: dict[str, Any], import_id: str) -> dict[str, Any] | No
     """Process an uploaded file from where it stopped (a killed run is resumed by the retry)."""
     try:
         async with asyncio.timeout(_budget(ctx)):
-            status = await imports.run_import(ctx["pool"], import_id, max_hours=ctx["max_hours"])
+            # Reading the file must end (and fail the import, saying why) before the run's own limit cuts it,
+            # or a file too slow to read would be retried for ever.
+            status = await imports.run_import(ctx["pool"], import_id, max_hours=ctx["max_hours"],
+                                              read_seconds=max(1.0, _budget(ctx) - 5))
     except TimeoutError as exc:
         # A long file: the chunks done are committed; the next try goes on from there.
         log.info("import %s paused after %.0f s; continuing in a new run", import_id, _budget(ctx))

@@ -161,7 +161,8 @@ async def unfinished_imports(conn: asyncpg.Connection, older_than_seconds: float
 
 
 async def run_import(pool: asyncpg.Pool, import_id: str, *, max_hours: int,
-                     progress: Callable[[int, int], None] | None = None) -> ImportStatus | None:
+                     progress: Callable[[int, int], None] | None = None,
+                     read_seconds: float = PARSE_SECONDS * 6) -> ImportStatus | None:
     """Process an import from where it stopped, one chunk per transaction; None if another run has it."""
     async with pool.acquire() as conn:
         if not await conn.fetchval(q.TRY_LOCK, import_id):
@@ -170,7 +171,7 @@ async def run_import(pool: asyncpg.Pool, import_id: str, *, max_hours: int,
         try:
             row = await conn.fetchrow(q.FOR_RUN, import_id)
             if row is not None:
-                await _run(conn, row, max_hours, progress)
+                await _run(conn, row, max_hours, progress, read_seconds)
             await conn.execute(q.UNLOCK, import_id)
             released = True
             return _status(await conn.fetchrow(q.STATUS, import_id))
@@ -181,11 +182,11 @@ async def run_import(pool: asyncpg.Pool, import_id: str, *, max_hours: int,
 
 
 async def _run(conn: asyncpg.Connection, row: asyncpg.Record, max_hours: int,
-               progress: Callable[[int, int], None] | None) -> None:
+               progress: Callable[[int, int], None] | None, read_seconds: float) -> None:
     try:
         # No limit on waiting for the turn (other imports' files ahead): the job's own time limit ends a
         # run that waited too long, and the next run takes its place in the queue.
-        rows = await off_loop(all_rows, bytes(row["content"]), row["kind"], timeout=PARSE_SECONDS * 6, pool="import",
+        rows = await off_loop(all_rows, bytes(row["content"]), row["kind"], timeout=read_seconds, pool="import",
                               wait=None)
     except (TableError, Unavailable) as exc:
         await conn.execute(q.FAILED, row["id"], str(exc.detail if isinstance(exc, Unavailable) else exc))

@@ -194,7 +194,7 @@ def _raw_rows(content: bytes) -> Iterator[list[Any]]:
         try:
             if not book.worksheets:
                 raise TableError("the XLSX file has no worksheet")
-            for line, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            for line, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):  # noqa: B007 (read after)
                 yield list(row)
         except TableError:
             raise

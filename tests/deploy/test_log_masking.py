@@ -114,7 +114,7 @@ http {{
             time.sleep(0.05)
         nid = "522601198001011238"
         for path in (f"/api/v1/compliance/{nid}?from_year=2019", f"/review/forms?national_id={nid}&year=2024",
-                     f"/api/v1/persons/11010519491231002X/integrity"):
+                     "/api/v1/persons/11010519491231002X/integrity"):
             assert _get(https, path) == 502   # the service is down: nginx answers, and logs it
     finally:
         nginx.terminate()

@@ -6,8 +6,8 @@ import asyncio
 
 import asyncpg
 
-from ce_service.db import init_connection
 from ce_service.audit.trail import verify_trail
+from ce_service.db import init_connection
 from tests.builders import person, record
 
 EVENTS = """
