@@ -162,6 +162,16 @@ class Supervised:
                 self.restarts += 1
                 self.start()
 
+    def kill(self) -> bool:
+        """SIGKILL the unit's current process; False when it had already exited on its own (and awaits its restart)."""
+        if self.process.poll() is not None:
+            return False
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:   # exited between the check and the kill
+            return False
+        return True
+
     def stop(self) -> None:
         self.stopping = True
         if self.process.poll() is None:
@@ -313,9 +323,11 @@ async def main() -> int:
                     done = await conn.fetchval("select rows_done from imports where id = $1", uuid.UUID(import_id))
                 finally:
                     await conn.close()
-                for w in workers:
-                    os.killpg(w.process.pid, signal.SIGKILL)
-                events.append(f"{time.strftime('%X')} both workers killed (SIGKILL) with the import at {done} rows")
+                killed = [w.name for w in workers if w.kill()]
+                exited = [w.name for w in workers if w.name not in killed]
+                events.append(f"{time.strftime('%X')} workers killed (SIGKILL) with the import at {done} rows: "
+                              f"{', '.join(killed) or 'none'}"
+                              + (f"; already exited on their own, restarting: {', '.join(exited)}" if exited else ""))
 
             fault_task = asyncio.create_task(faults())
             faulted = await asyncio.to_thread(run_clients, base, args.fault_seconds, args.clients, args.tasks, tokens,
