@@ -37,7 +37,7 @@ from unnest($1::bigint[], $2::smallint[], $3::text[], $4::int[], $5::text[], $6:
           external_id, content_hash, person_region, route, status)
 order by r.external_id  -- one lock order for every batch, so overlapping batches cannot deadlock
 on conflict (source_client_id, external_id) where external_id is not null do nothing
-returning id, external_id, status
+returning id, external_id, status, sha256(record_row_content(records)) as row_hash
 """
 
 EXISTING = """

@@ -206,8 +206,8 @@ async def _store_known(conn: asyncpg.Connection, client: ApiClient, source: str,
     new_ids = {row["external_id"]: row["id"] for row in inserted}
     if inserted:
         actor = Actor.of_client(client)
-        await transitions.write_events(conn, [PastEvent(row["id"], actor, "create", None, row["status"])
-                                              for row in inserted])
+        await transitions.write_events(conn, [PastEvent(row["id"], actor, "create", None, row["status"],
+                                                        row_hash=row["row_hash"]) for row in inserted])
         await supersede_by_official(conn, [row["id"] for row in inserted if row["status"] == "registered"])
     missing = [g.record.external_id for g in items if g.record.external_id not in new_ids]
     existing = {row["external_id"]: row for row in await conn.fetch(q.EXISTING, client.id, missing)} if missing else {}

@@ -49,17 +49,18 @@ select $1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, sha256(record_row_co
 from records r where r.id = $1
 """
 
-# Many events in one statement, in the order given (ordinality), each at its own instant or now.
+# Many events in one statement, in the order given (ordinality), each at its own instant or now, with the
+# row hash the statement that wrote the row returned, or looked up here.
 INSERT_EVENTS = """
 insert into record_events (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
     from_status, to_status, reason, row_hash)
 select e.record_id, coalesce(e.at, now()), e.actor_kind, e.actor_id, e.actor_name, e.role, e.scope, e.action,
-    e.from_status, e.to_status, e.reason, sha256(record_row_content(r))
+    e.from_status, e.to_status, e.reason,
+    coalesce(e.row_hash, (select sha256(record_row_content(r)) from records r where r.id = e.record_id))
 from unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-    $8::text[], $9::text[], $10::text[], $11::text[])
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[])
     with ordinality as e (record_id, at, actor_kind, actor_id, actor_name, role, scope, action,
-        from_status, to_status, reason, n)
-join records r on r.id = e.record_id
+        from_status, to_status, reason, row_hash, n)
 order by e.n
 """
 

@@ -108,6 +108,7 @@ class PastEvent:
     after: str
     reason: str | None = None
     at: datetime | None = None   # None: now
+    row_hash: bytes | None = None   # the row's hash as the writing statement returned it (None: looked up)
 
 
 async def write_events(conn: asyncpg.Connection, events: Sequence[PastEvent]) -> None:
@@ -119,7 +120,8 @@ async def write_events(conn: asyncpg.Connection, events: Sequence[PastEvent]) ->
             q.INSERT_EVENTS, [e.record_id for e in events], [e.at for e in events],
             [e.actor.kind for e in events], [e.actor.id for e in events], [e.actor.name for e in events],
             [e.actor.role for e in events], [e.actor.scope for e in events], [e.action for e in events],
-            [e.before for e in events], [e.after for e in events], [e.reason for e in events])
+            [e.before for e in events], [e.after for e in events], [e.reason for e in events],
+            [e.row_hash for e in events])
 
 
 async def created(conn: asyncpg.Connection, record_id: Any, actor: Actor, status: str) -> None:
