@@ -95,7 +95,7 @@ begin
 end $$;
 
 -- The head only moves forward, and only from inside the chain's own trigger.
-create function guard_event_chain_head() returns trigger language plpgsql as $$
+create function guard_event_chain_head() returns trigger language plpgsql set enable_seqscan = off as $$
 begin
     if tg_op <> 'UPDATE' then
         raise exception 'event_chain_head: % refused (the chain head only moves forward)', tg_op;
