@@ -421,9 +421,18 @@ async def _ready(http: httpx.AsyncClient) -> bool:
 
 
 def _children(pid: int) -> list[int]:
+    """The API's worker processes: its direct children, without the rendering and multiprocessing helpers
+    that come and go on demand (a worker starts its parsing process at the first upload it reads)."""
     import psutil
 
-    return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    workers = []
+    for child in psutil.Process(pid).children(recursive=False):
+        try:
+            if "multiprocessing" not in " ".join(child.cmdline()):
+                workers.append(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return workers
 
 
 if __name__ == "__main__":
