@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ce_service.settings import local_secret
 
 log = logging.getLogger("ce_service.embedded")
 
@@ -115,19 +115,8 @@ def start_redis(data_dir: Path) -> tuple[str, Any]:
 def service_password(data_dir: Path) -> str:
     """The embedded service role's password, generated once into data_dir (readable by its owner only)."""
     path = data_dir / PASSWORD_FILE
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process is writing it at this moment
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(24) + "\n")
-    for _ in range(50):
-        if password := path.read_text().strip():
-            return password
-        time.sleep(0.02)
+    if password := local_secret(path, 24):
+        return password
     raise RuntimeError(f"{path} is empty: delete it and start again")
 
 

@@ -119,22 +119,30 @@ def _proxies(raw: str) -> str:
     return ",".join(items)
 
 
-def _local_secret_key(data_dir: Path) -> str:
-    """Outside production, a key generated once and kept in the data dir, shared by every process."""
-    path = data_dir / "secret.key"
+def local_secret(path: Path, nbytes: int) -> str:
+    """A random secret generated once into `path` (readable by its owner only) and shared by every process;
+    '' if another process made the file but never wrote it."""
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             pass  # another process is writing it at this moment
         else:
             with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(32))
+                f.write(secrets.token_urlsafe(nbytes) + "\n")
     for _ in range(50):
-        if key := path.read_text().strip():
-            return key
+        if secret := path.read_text().strip():
+            return secret
         time.sleep(0.02)
+    return ""
+
+
+def _local_secret_key(data_dir: Path) -> str:
+    """Outside production, a key generated once and kept in the data dir, shared by every process."""
+    path = data_dir / "secret.key"
+    if key := local_secret(path, 32):
+        return key
     raise SettingsError(f"{path} is empty: delete it or set CE_SECRET_KEY")
 
 

@@ -143,13 +143,6 @@ RETURN = """
 update records set status = 'returned', status_reason = $2, step = 0, updated_at = now() where id = $1
 """
 
-CHAIN_PAGE = """
-select e.id, e.record_id, e.chain_seq, e.prev_hash, e.hash, sha256(e.prev_hash || record_event_content(e)) as recomputed
-from record_events e where e.chain_seq > $1 order by e.chain_seq limit $2
-"""
-
-CHAIN_HEAD = "select seq, hash from event_chain_head"
-
 # Self-logged records of the same person, year and category as new official records: the candidates
 # for one course logged twice. Locked, so a concurrent edit or review waits for the decision.
 _SUPERSEDE_PAIR = """
