@@ -8,146 +8,25 @@ of the main screens at 360×740 are saved under test-artifacts/screens.
 from __future__ import annotations
 
 import asyncio
-import io
-import os
 import re
-import socket
-import subprocess
-import sys
-from datetime import date
-from pathlib import Path
 
-import httpx
-import pytest
-from PIL import Image
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import expect
 
-from tests.builders import PASSWORD, UNIT, national_id, person, record, user
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "zh-CN"}
-DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
-SCREENS = Path(os.environ.get("CE_ARTIFACTS_DIR", Path(__file__).parents[2] / "test-artifacts")) / "screens"
-YEAR = date.today().year - 1
-EXPECT_MS = 15_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-async def live_server(database_url, servers, tmp_path):
-    """The service as `ce-service serve` runs it (uvicorn, one worker), on a free port of 127.0.0.1."""
-    port = free_port()
-    env = {**os.environ, "CE_DATABASE_URL": database_url, "CE_REDIS_URL": servers.redis_url,
-           "CE_DATA_DIR": str(tmp_path), "CE_ENV": "development", "CE_SECRET_KEY": "browser-test-secret-0123456789abcdef",
-           "CE_DB_POOL_MIN": "1", "CE_DB_POOL_MAX": "4", "CE_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "ce_service.app:app_from_environment", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(200):
-                try:
-                    if (await client.get(f"{base}/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("the server did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture
-async def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run tests/install-tools (the README's test command does)")
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        await chromium.close()
-
-
-# What a finger must hit: every visible control, at least 44 CSS pixels tall (WCAG 2.5.5's target size).
-SMALL_TARGETS = """() => [...document.querySelectorAll(
-    'button, a.button, a.row, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea,'
-    + ' label.choice, label.tick, header nav a')]
-  .filter((e) => e.offsetParent !== null)
-  .map((e) => [e.tagName + (e.id ? '#' + e.id : '') + ' ' + (e.textContent || e.name || '').trim().slice(0, 20),
-               Math.round(e.getBoundingClientRect().height)])
-  .filter(([, h]) => h < 44)"""
-
-
-async def shot(page: Page, name: str) -> None:
-    """The screen as the phone shows it (360×740 CSS pixels), and the whole page below it; checks that the
-    page fits the width (no sideways scrolling) and that every control is big enough to tap."""
-    width = await page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{name}: the page is {width[0]} px wide in a {width[1]} px window"
-    if width[1] <= 400:
-        assert await page.evaluate(SMALL_TARGETS) == [], f"{name}: controls under 44 px"
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENS / f"{name}.png"), scale="css")
-    await page.screenshot(path=str(SCREENS / f"{name}-full.png"), full_page=True, scale="css")
-
-
-async def sign_in(page: Page, base: str, username: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.get_by_label("身份证号或用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.wait_for_load_state("networkidle")
-
-
-def certificate_photo(path: Path) -> Path:
-    image = Image.new("RGB", (2400, 1700), "#fdf6e3")
-    for x in range(0, 2400, 100):
-        image.paste((200, 60, 40), (x, 700, x + 50, 760))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    path.write_bytes(out.getvalue())
-    return path
-
-
-async def fill_record(page: Page, title: str, hours: str, when: str, photo: Path | None = None) -> None:
-    await page.get_by_label("课程名称").fill(title)
-    await page.get_by_label("专业科目", exact=True).check()
-    await page.get_by_label("学时数").fill(hours)
-    await page.get_by_label("完成日期").fill(when)
-    await page.get_by_label("培训机构").fill("贵州省专业技术人员继续教育基地")
-    if photo:
-        await page.locator("#certificate").set_input_files(str(photo))
-
-
-async def eventually(check, seconds: float = 15) -> None:
-    """Wait until the page's background work (the outbox being sent) has reached the database."""
-    for _ in range(int(seconds * 10)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    assert await check()
-
-
-async def _is(value, expected) -> bool:
-    return await value == expected
-
-
-async def status_of(db, title: str) -> list[str]:
-    return [r["status"] for r in await db.fetch("select status from records where course_title = $1", title)]
-
-
-async def count(db, title: str) -> int:
-    return await db.fetchval("select count(*) from records where course_title = $1", title)
+from tests.builders import UNIT, national_id, person, record, user
+from tests.web.browsing import (
+    DESK,
+    EXPECT_MS,
+    PHONE,
+    YEAR,
+    certificate_photo,
+    count,
+    eventually,
+    fill_record,
+    is_,
+    shot,
+    sign_in,
+    status_of,
+)
 
 
 async def test_a_professional_logs_hours_even_offline_and_reviewers_bring_the_year_to_met(
@@ -207,7 +86,7 @@ async def test_a_professional_logs_hours_even_offline_and_reviewers_bring_the_ye
     assert await count(db, "装配式建筑施工技术") == 0
 
     await phone.set_offline(False)
-    await eventually(lambda: _is(status_of(db, "装配式建筑施工技术"), ["submitted"]))
+    await eventually(lambda: is_(status_of(db, "装配式建筑施工技术"), ["submitted"]))
     await expect(page.locator("#outbox")).to_be_hidden(timeout=EXPECT_MS)
 
     # The answer to the first try is lost after the server stored the record: the retry finds it, no second one.
@@ -228,7 +107,7 @@ async def test_a_professional_logs_hours_even_offline_and_reviewers_bring_the_ye
     assert lost and lost[0].status == 201
     await page.unroute(re.compile(r".*/api/v1/me/records$"))
     await page.reload()
-    await eventually(lambda: _is(status_of(db, "绿色建筑评价标准"), ["submitted"]))
+    await eventually(lambda: is_(status_of(db, "绿色建筑评价标准"), ["submitted"]))
     await expect(page.locator("#outbox")).to_be_hidden(timeout=EXPECT_MS)
 
     # The unit reviewer approves one from its page and the others at once.
@@ -386,7 +265,7 @@ async def test_a_returned_record_fixed_offline_waits_on_the_device_and_is_resubm
     assert await db.fetchval("select status from records where id = $1", rid) == "returned"
 
     await phone.set_offline(False)
-    await eventually(lambda: _is(db.fetchval("select status from records where id = $1", rid), "submitted"))
+    await eventually(lambda: is_(db.fetchval("select status from records where id = $1", rid), "submitted"))
     assert await db.fetchval("select half_hours from records where id = $1", rid) == 13
     assert await db.fetchval("select count(*) from records where person_id = $1", pid) == 1
     await expect(page.locator("#outbox")).to_be_hidden(timeout=EXPECT_MS)
