@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ce_service.cells import as_text, printable
 from ce_service.clock import CHINA
+
+# Noto Sans SC (SIL OFL 1.1), subset to GB 2312 and the 通用规范汉字表: ce_service/fonts/README.md
+FONT_FILE = Path(__file__).resolve().parent.parent / "fonts" / "NotoSansSC-Regular-subset.ttf"
+FONT_NAME = "NotoSansSC"
 
 TITLE = "专业技术人员继续教育学时审核登记表"
 CATEGORY_ZH = {"public": "公需科目", "professional": "专业科目"}
@@ -103,19 +109,46 @@ def _decisions(d: FormData) -> list[list[str]]:
     return rows
 
 
+def _register_font(pdfmetrics) -> str:
+    """Our font registered with reportlab once per process; its name."""
+    # A font of our own, embedded as a subset: a non-embedded CID font (STSong-Light) printed boxes in viewers
+    # without it, and a system font would make the PDF depend on the machine. A character the font lacks prints
+    # as its .notdef box (reportlab maps it to glyph 0) instead of failing the form.
+    from reportlab.pdfbase import ttfonts
+
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        if not getattr(ttfonts.makeToUnicodeCMap, "utf16", False):
+            ttfonts.makeToUnicodeCMap = _utf16_cmap(ttfonts.makeToUnicodeCMap)
+        pdfmetrics.registerFont(ttfonts.TTFont(FONT_NAME, str(FONT_FILE)))
+    return FONT_NAME
+
+
+def _utf16_cmap(make):
+    """reportlab's ToUnicode map, its targets written in UTF-16 as PDF wants."""
+    # reportlab writes each target as <%04X> of the code point: a hanzi past U+FFFF (𬌗, found in names) was
+    # copied out of the PDF as another character, and the .notdef box as U+0000. Surrogate pairs, and U+FFFD
+    # for the box, make copying and searching the form give what it shows.
+    def utf16(match: re.Match) -> str:
+        point = int(match.group(2), 16) or 0xFFFD
+        return f"<{match.group(1)}> <{chr(point).encode('utf-16-be').hex().upper()}>"
+
+    def made(fontname: str, subset: list[int]) -> str:
+        return re.sub(r"^<([0-9A-F]{2})> <([0-9A-F]+)>$", utf16, make(fontname, subset), flags=re.M)
+
+    made.utf16 = True
+    return made
+
+
 def render_pdf(d: FormData) -> bytes:
-    """The form on A4, Chinese text in the standard Song CID font (no font file needed)."""
+    """The form on A4, its text in Noto Sans SC, the glyphs it uses embedded (the same print in every viewer)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = _register_font(pdfmetrics)
     cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12, wordWrap="CJK")  # break between any two 汉字
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -145,7 +178,8 @@ def render_pdf(d: FormData) -> bytes:
     stamps.setStyle(grid)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=TITLE, author="ce-service")
+                            bottomMargin=15 * mm, title=TITLE, author="ce-service",
+                            initialFontName=font)  # not Helvetica: every font in the file is embedded
     doc.build([
         Paragraph(TITLE, title), Spacer(1, 4 * mm),
         table(_head(d), [0.18, 0.32, 0.18, 0.32]), Spacer(1, 4 * mm),
