@@ -34,6 +34,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import asyncpg
 
+from ce_service import words
 from ce_service.auth.secrets import hash_password, new_token, token_hash
 from ce_service.errors import Conflict
 from ce_service.identity import make_credit_code, make_national_id
@@ -255,8 +256,7 @@ REVOKE_REASONS = ("培训机构未备案，学时无效", "同一课程重复登
 LEVELS = ("junior", "intermediate", "senior_associate", "senior_full")
 LEVEL_ZH = {"junior": "初级", "intermediate": "中级", "senior_associate": "副高级", "senior_full": "正高级"}
 STATUS_ORDER = ("draft", "submitted", "unit_approved", "registered", "returned", "withdrawn", "revoked")
-ROLE_ZH = {"admin": "管理员", "unit_reviewer": "单位审核", "hr_reviewer": "人社登记", "health_reviewer": "卫健审核",
-           "professional": "专技人员"}
+ROLE_ZH = words.ROLE
 KIND_ZH = {"provider": "培训机构", "review_system": "评审系统", "hr_system": "人事系统"}
 
 # Hours of one course, in half-hours.

@@ -26,6 +26,18 @@ def wait_for_file(path: str) -> int:
     return os.getpid()
 
 
+def mark_then_wait_for_file(started: str, path: str) -> int:
+    """In the worker: say the work has started, then block until the file exists; its process id."""
+    Path(started).touch()
+    return wait_for_file(path)
+
+
+async def started(path: Path) -> None:
+    """Until the worker has begun the work (a condition, not a time: the process may take long to start)."""
+    while not path.exists():
+        await asyncio.sleep(0.01)
+
+
 def touch(path: str) -> None:
     Path(path).touch()
 
@@ -51,8 +63,9 @@ async def test_work_queued_behind_slow_work_gets_its_whole_time(gate):
 
 
 async def test_work_that_waits_too_long_for_its_turn_is_refused_busy_and_never_done(gate, tmp_path):
-    mark = tmp_path / "mark"
-    slow = asyncio.create_task(off_loop(wait_for_file, str(gate), timeout=120, pool="t-busy"))
+    mark, begun = tmp_path / "mark", tmp_path / "begun"
+    slow = asyncio.create_task(off_loop(mark_then_wait_for_file, str(begun), str(gate), timeout=120, pool="t-busy"))
+    await started(begun)     # the slow work holds the process before the next work asks for its turn
     with pytest.raises(Busy) as refused:
         await off_loop(touch, str(mark), pool="t-busy", wait=0.5)
     assert refused.value.status == 503 and "busy" in refused.value.detail

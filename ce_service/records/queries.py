@@ -3,7 +3,9 @@
 RECORD_COLUMNS = """
 r.id, r.person_id, r.year, r.category, r.half_hours, r.course_title, r.completed_on, r.provider,
 r.course_code, r.region_earned, r.source, r.status, r.status_reason, r.evidence_ref,
-r.created_at, r.updated_at, r.superseded_by
+r.created_at, r.updated_at, r.superseded_by,
+-- the office a waiting record waits for (route is 1-based, step counts the steps done)
+case when r.status in ('submitted', 'unit_approved') then r.route[r.step + 1] end as next_step
 """
 
 # Where the hours were earned defaults to the person's region in that year, fixed when stored.

@@ -80,6 +80,7 @@ class RecordOut(msgspec.Struct):
     updated_at: datetime
     history: list[EventOut] | None = None
     superseded_by: str | None = None    # the official record that counts instead of this one
+    next_step: str | None = None        # the office a waiting record waits for: unit, agency, industry, hr, health
 
 
 class RecordPage(msgspec.Struct):

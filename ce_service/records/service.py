@@ -131,7 +131,7 @@ def to_out(row: asyncpg.Record) -> RecordOut:
         str(row["id"]), row["year"], row["category"], to_hours(row["half_hours"]), row["course_title"],
         row["completed_on"], row["provider"], row["course_code"], row["region_earned"], row["source"],
         row["status"], row["status_reason"], row["evidence_ref"], row["created_at"], row["updated_at"],
-        superseded_by=str(row["superseded_by"]) if row["superseded_by"] else None,
+        superseded_by=str(row["superseded_by"]) if row["superseded_by"] else None, next_step=row["next_step"],
     )
 
 

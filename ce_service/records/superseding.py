@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from ce_service import words
 from ce_service.hours import to_hours
 from ce_service.records import queries as q
 from ce_service.records import transitions
 
-SOURCE_ZH = {"provider": "培训机构", "platform": "继续教育平台", "hr": "人社部门", "import": "批量导入"}
 TITLE_SIMILARITY = 0.6
 
 
@@ -71,8 +71,8 @@ def same_course(official: Course, own: Course) -> bool:
 
 
 def _reason(official: Any) -> str:
-    who = official["o_provider"] or SOURCE_ZH.get(official["o_source"], official["o_source"])
-    return (f"与{SOURCE_ZH.get(official['o_source'], '官方')}记录重复（{who}，{official['o_completed_on']:%Y-%m-%d}，"
+    who = official["o_provider"] or words.SOURCE.get(official["o_source"], official["o_source"])
+    return (f"与{words.SOURCE.get(official['o_source'], '官方')}记录重复（{who}，{official['o_completed_on']:%Y-%m-%d}，"
             f"{to_hours(official['o_half_hours'])} 学时，《{official['o_course_title']}》），以该记录为准")
 
 

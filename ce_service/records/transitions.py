@@ -68,6 +68,18 @@ TRANSITIONS: dict[str, dict[str | None, frozenset[str]]] = {
 }
 
 
+# The moves an owner makes on their own record (the rest are reviewers', clients' or the system's).
+OWNER_MOVES = ("edit", "submit", "withdraw")
+
+
+def owner_actions(source: str, status: str) -> frozenset[str]:
+    """What the owner may do with a record now, by the same table the moves are checked against."""
+    if source != "self":
+        # Hours sent by a provider, the platform or HR are theirs to correct, not the owner's.
+        return frozenset()
+    return frozenset(action for action in OWNER_MOVES if status in TRANSITIONS[action])
+
+
 class TransitionRefused(Exception):
     """The action is not possible from the record's current status."""
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ce_service import words
 from ce_service.cells import as_text, printable
 from ce_service.clock import CHINA
 
@@ -17,17 +18,8 @@ FONT_FILE = Path(__file__).resolve().parent.parent / "fonts" / "NotoSansSC-Regul
 FONT_NAME = "NotoSansSC"
 
 TITLE = "专业技术人员继续教育学时审核登记表"
-CATEGORY_ZH = {"public": "公需科目", "professional": "专业科目"}
-SOURCE_ZH = {"self": "个人登记", "provider": "培训机构", "platform": "继续教育平台", "import": "批量导入",
-             "recognised": "外地认定", "hr": "人社登记"}
-STATUS_ZH = {"submitted": "待单位审核", "unit_approved": "待审核验印", "registered": "已登记", "returned": "已退回",
-             "revoked": "已撤销", "draft": "草稿", "withdrawn": "已撤回", "superseded": "已被取代"}
-LEVEL_ZH = {"senior_full": "正高级", "senior_associate": "副高级", "intermediate": "中级", "junior": "初级"}
-VERDICT_ZH = {"met": "达标", "short": "未达标", "in_progress": "年度进行中", "exempt": "免修",
-              "not_applicable": "不适用", "no_rule": "无适用规则"}
-ROLE_ZH = {"unit_reviewer": "用人单位", "hr_reviewer": "人社部门", "health_reviewer": "卫生健康部门",
-           "agency_reviewer": "人事代理机构", "industry_reviewer": "行业主管部门"}
-ACTION_ZH = {"approve": "审核通过", "register": "审核验印登记", "return": "退回", "revoke": "撤销"}
+# Decisions on the form use the words of the paper form (审核通过, 审核验印登记); everything else is the catalogue's.
+DECISION_ZH = {**words.ACTION, "register": "审核验印登记"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +33,7 @@ class Course:
     category: str
     source: str
     status: str
+    next_step: str | None = None   # the office a waiting course waits for
 
 
 @dataclass(frozen=True)
@@ -83,14 +76,14 @@ def _fmt(hours: float | int) -> str:
 def _head(d: FormData) -> list[list[str]]:
     return [["姓名", d.name, "公民身份号码", d.national_id],
             ["工作单位", d.unit, "职称系列", d.series],
-            ["专业技术职务级别", LEVEL_ZH.get(d.level, d.level or "—"), "登记年度", str(d.year)]]
+            ["专业技术职务级别", words.LEVEL.get(d.level, d.level or "—"), "登记年度", str(d.year)]]
 
 
 def _courses(d: FormData) -> list[list[str]]:
     rows = [["序号", "课程名称", "培训机构", "完成日期", "类别", "学时", "来源", "状态"]]
     for i, c in enumerate(d.courses, 1):
-        rows.append([str(i), c.title, c.provider or "—", c.completed_on.isoformat(), CATEGORY_ZH.get(c.category, c.category),
-                     _fmt(c.hours), SOURCE_ZH.get(c.source, c.source), STATUS_ZH.get(c.status, c.status)])
+        rows.append([str(i), c.title, c.provider or "—", c.completed_on.isoformat(), words.CATEGORY.get(c.category, c.category),
+                     _fmt(c.hours), words.SOURCE.get(c.source, c.source), words.status_words(c.status, c.next_step)])
     return rows
 
 
@@ -98,13 +91,13 @@ def _totals(d: FormData) -> list[list[str]]:
     return [["已登记公需科目学时", _fmt(d.public), "已登记专业科目学时", _fmt(d.professional)],
             ["已登记合计", _fmt(d.total), "适用规则", d.rule or "—"],
             ["要求学时", _fmt(d.required), "其中专业科目不少于", _fmt(d.required_professional)],
-            ["结论", VERDICT_ZH.get(d.verdict, d.verdict), "制表时间", d.generated_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")]]
+            ["结论", words.VERDICT.get(d.verdict, d.verdict), "制表时间", d.generated_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")]]
 
 
 def _decisions(d: FormData) -> list[list[str]]:
     rows = [["课程", "审核意见", "审核人", "角色", "日期"]]
     for x in d.decisions:
-        rows.append([x.course, ACTION_ZH.get(x.action, x.action), x.reviewer, ROLE_ZH.get(x.role, x.role),
+        rows.append([x.course, DECISION_ZH.get(x.action, x.action), x.reviewer, words.ROLE.get(x.role, x.role),
                      x.at.astimezone(CHINA).strftime("%Y-%m-%d")])
     return rows
 

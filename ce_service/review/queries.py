@@ -65,7 +65,9 @@ where p.national_id = $1::bpchar
 """
 
 FORM_RECORDS = """
-select id, course_title, provider, completed_on, half_hours, category, source, status from records
+select id, course_title, provider, completed_on, half_hours, category, source, status,
+    case when status in ('submitted', 'unit_approved') then route[step + 1] end as next_step
+from records
 where person_id = $1 and year = $2 and status in ('submitted', 'unit_approved', 'registered')
 order by completed_on, created_at
 """

@@ -267,7 +267,7 @@ async def registration_form(conn: asyncpg.Connection, user: User, book: RuleBook
             raise NotFound("No such person in your scope.")
     verdict = await year_verdict(conn, book, national_id, year)
     courses = [Course(r["course_title"], r["provider"], r["completed_on"], to_hours(r["half_hours"]), r["category"],
-                      r["source"], r["status"]) for r in await conn.fetch(q.FORM_RECORDS, person["id"], year)]
+                      r["source"], r["status"], r["next_step"]) for r in await conn.fetch(q.FORM_RECORDS, person["id"], year)]
     decisions = [Decision(r["course_title"], r["action"], r["actor_name"], r["role"], r["at"])
                  for r in await conn.fetch(q.FORM_DECISIONS, person["id"], year)]
     data = FormData(

@@ -13,8 +13,7 @@ from ce_service.auth.models import User
 from ce_service.compliance.service import own_years
 from ce_service.errors import NotFound
 from ce_service.records import service as records
-from ce_service.records.lifecycle import EDITABLE
-from ce_service.records.transitions import TRANSITIONS
+from ce_service.records.transitions import owner_actions
 from ce_service.web.render import html
 from ce_service.web.session import home_of, page_csrf, page_user
 
@@ -63,9 +62,9 @@ async def record_page(request: Request, record_id: str, db: asyncpg.Connection) 
     user = await page_user(request, "professional")
     record = await records.get_own(db, user, record_id)
     kind = request.app.state.evidence.kind(record.evidence_ref) if record.evidence_ref else None
+    actions = owner_actions(record.source, record.status)
     return html("record.html", user=user, csrf=page_csrf(request), record=record, evidence_kind=kind,
-                can_edit=record.status in EDITABLE, can_submit=record.status in TRANSITIONS["submit"],
-                can_withdraw=record.status in TRANSITIONS["withdraw"])
+                can_edit="edit" in actions, can_submit="submit" in actions, can_withdraw="withdraw" in actions)
 
 
 @get("/records/{record_id:str}/edit", include_in_schema=False)
@@ -73,7 +72,7 @@ async def edit_record(request: Request, record_id: str, db: asyncpg.Connection) 
     """The form to fix a draft or a returned record, with the reviewer's reason."""
     user = await page_user(request, "professional")
     record = await records.get_own(db, user, record_id)
-    if record.status not in EDITABLE:
+    if "edit" not in owner_actions(record.source, record.status):
         return Response("", status_code=303, headers={"Location": f"/records/{record.id}"})
     return html("record_form.html", user=user, csrf=page_csrf(request), record=record,
                 today=clock.today().isoformat(), **_form_limits(request))

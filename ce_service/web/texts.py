@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ce_service import words
+
 ZH: dict[str, str] = {
     "app_name": "继续教育学时登记",
     "app_short": "学时登记",
@@ -15,7 +17,6 @@ ZH: dict[str, str] = {
     "login_failed": "身份证号（用户名）或密码不正确。",
     "login_throttled": "登录失败次数过多，请 {minutes} 分钟后再试。",
     "login_expired": "页面已过期，请重新登录。",
-    "api_docs": "接口文档（OpenAPI）",
     # professional: home and years
     "home": "首页",
     "main_nav": "主导航",
@@ -53,9 +54,8 @@ ZH: dict[str, str] = {
     "provider": "培训机构",
     "course_code": "课程编号（选填）",
     "course_code_label": "课程编号",
-    "certificate": "结业证书照片或 PDF（选填）",
-    "certificate_file": "或选择文件（JPG、PNG、PDF）",
-    "certificate_hint": "可直接用手机拍照；JPG、PNG 或 PDF，不超过 {mb} MB。",
+    "certificate": "结业证书（建议上传，无证书的记录常被退回）",
+    "certificate_hint": "可拍照，或从相册、文件中选择；照片会在手机上自动压缩后上传。PDF 不超过 {mb} MB。",
     "save_and_submit": "保存并提交审核",
     "save_changes": "保存修改并重新提交",
     "saving": "正在提交…",
@@ -152,32 +152,23 @@ ZH: dict[str, str] = {
     "bad_input": "格式不正确",
 }
 
-STATUS_ZH = {
-    "draft": "草稿", "submitted": "待单位审核", "unit_approved": "待人社部门登记", "registered": "已登记",
-    "returned": "已退回", "withdrawn": "已撤回", "revoked": "已撤销", "superseded": "已由官方记录代替",
-}
+# Statuses, categories, sources, roles, actions and offices come from the one catalogue (ce_service/words.py),
+# so a page, the PDF and an import report never name the same thing two ways.
+STATUS_ZH = words.STATUS
 # The verdict of a year, as the card shows it.
 VERDICT_ZH = {"met": "达标", "short": "未达标", "in_progress": "进行中", "exempt": "免修",
               "not_applicable": "不适用", "no_rule": "无规则"}
 # Why hours a person has do not count in a year (rules/evaluate.py names the reasons).
 NOT_COUNTED_ZH = {"not_recognised": "申报地规定不予认可的外地学时", "repeated_course": "同一课程重复学习，只计一次",
                   "test_credit": "公需科目考试按规定学时计入，超出部分不计"}
-CATEGORY_ZH = {"public": "公需科目", "professional": "专业科目"}
-SOURCE_ZH = {"self": "本人登记", "provider": "培训机构推送", "platform": "培训平台", "hr": "人社部门登记",
-             "import": "批量导入", "recognised": "外地认可"}
-ROLE_ZH = {"professional": "专业技术人员", "unit_reviewer": "单位审核", "hr_reviewer": "人社部门",
-           "health_reviewer": "卫生健康部门", "agency_reviewer": "人事代理机构", "industry_reviewer": "行业主管部门",
-           "admin": "管理员", "system": "系统", "provider": "培训机构",
-           "hr_system": "人事信息系统", "platform": "培训平台", "importer": "批量导入", "review_system": "评审系统"}
-ACTION_ZH = {"create": "创建", "edit": "修改", "submit": "提交", "withdraw": "撤回", "approve": "通过",
-             "return": "退回", "register": "登记", "revoke": "撤销", "supersede": "被官方记录取代", "restore": "恢复（官方记录被退回或撤销）",
-             "seal": "校验值补录",
-             "import": "导入", "push": "推送", "pull": "拉取"}
+CATEGORY_ZH = words.CATEGORY
+SOURCE_ZH = words.SOURCE
+ROLE_ZH = words.ROLE
+ACTION_ZH = words.ACTION
 IMPORT_STATUS_ZH = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 INTEGRITY_KIND_ZH = {"falsification": "弄虚作假", "misconduct": "学术不端", "blacklist": "职称失信黑名单",
                      "revocation": "学时被撤销"}
-NEXT_STEP_ZH = {"unit": "用人单位", "agency": "人事代理机构", "industry": "行业主管部门", "hr": "人社部门",
-                "health": "卫生健康部门"}
+NEXT_STEP_ZH = words.OFFICE
 
 # Field names of the API, as the page calls them (where no label of the page names the field).
 FIELD_ZH = {"year": "年度", "category": "科目类别", "hours": "学时数", "course_title": "课程名称",
@@ -224,5 +215,108 @@ def labels() -> dict[str, dict[str, str]]:
     return {"t": ZH, "status_zh": STATUS_ZH, "verdict_zh": VERDICT_ZH, "not_counted_zh": NOT_COUNTED_ZH, "category_zh": CATEGORY_ZH,
             "source_zh": SOURCE_ZH, "role_zh": ROLE_ZH, "action_zh": ACTION_ZH,
             "import_status_zh": IMPORT_STATUS_ZH, "next_step_zh": NEXT_STEP_ZH, "integrity_kind_zh": INTEGRITY_KIND_ZH,
+            "status_words": words.status_words,
             "script_texts": {**{k: ZH[k] for k in SCRIPT_KEYS}, "fields": FIELD_ZH, "messages": MESSAGE_ZH,
                              "statuses": STATUS_TEXT_ZH}}
+
+
+# ---- the record form on the phone (issue 15, W2a): photos shrunk and uploaded with progress, errors at each
+# field, a lapsed session keeping the form, syncing said out loud ----
+ZH.update({
+    "category_hint": "公需科目：各专业都要学的政策法规、职业道德等；专业科目：本专业的知识和技能。",
+    "certificate_kept": "已上传证书；如需更换，请重新选择。",
+    "certificate_restored": "已保留之前选择的证书：{name}（{size} MB）；如需更换，请重新选择。",
+    "choose_one": "请选择一项",
+    "shrinking": "正在压缩照片…",
+    "shrunk": "照片已压缩：{from} MB → {to} MB，可以提交。",
+    "photo_ready": "已选择：{name}（{size} MB）",
+    "certificate_uploading": "正在上传证书 {percent}%",
+    "evidence_too_large": "证书文件太大：{size} MB，最大 {max} MB。请拍照上传或压缩后再试。",
+    "evidence_too_large_nomax": "证书文件太大：{size} MB。请拍照上传或压缩后再试。",
+    "session_expired": "登录已过期，您填写的内容已保存在本机，请重新登录",
+    "form_restored": "已恢复您上次填写的内容，请核对后提交。",
+    "unchanged_return": "请先按退回原因修改后再提交",
+    "synced_n": "已同步 {n} 条记录",
+    "sync_failed_n": "{n} 条未能提交，请查看",
+    "title_left": "还可输入 {n} 字",
+    "title_cut": "粘贴的名称超过 {max} 字，多出的 {n} 字没有填入，请核对课程名称。",
+})
+SCRIPT_KEYS += ("choose_one", "shrinking", "shrunk", "photo_ready", "certificate_uploading", "evidence_too_large",
+                "evidence_too_large_nomax", "session_expired", "certificate_restored", "unchanged_return", "synced_n",
+                "sync_failed_n", "title_left", "title_cut", "form_restored")
+
+
+# ---- sign-in and the administrator's pages (issue 15, W4): tries left and the wait, a way out for a forgotten
+# password, Chinese names for platforms, regions and pull errors, uploading imports and pulling now ----
+ZH.update({
+    "login_failed_left": "身份证号（用户名）或密码不正确，还可尝试 {n} 次。",
+    "login_failed_wait": "身份证号（用户名）或密码不正确。失败次数已达上限，请 {minutes} 分钟后再试。",
+    "login_paused_account": "该账号近期在其他设备上登录失败次数过多，为保护账号，暂停从新设备登录，请 {minutes} 分钟后再试；"
+                            "曾在本设备或本网络成功登录过的可照常登录。",
+    "login_missing": "请填写身份证号（用户名）和密码。",
+    "forgot_password": "忘记密码？",
+    "forgot_password_hint": "为保护您的账号，密码只能在核实身份后由管理员重置。",
+    "platform_region": "数据所属地区",
+    "pulled_to": "已拉取到",
+    "pulled_latest": "最新（{when}）",
+    "pulled_partly": "部分数据，下次从中断处继续",
+    "pulled_nothing": "尚未拉取",
+    "last_attempt": "最近一次拉取",
+    "pull_schedule": "自动拉取",
+    "pull_every": "每 {minutes} 分钟",
+    "pull_paused": "已暂停",
+    "pull_now": "立即拉取",
+    "pull_queued": "已安排立即拉取「{name}」，完成后本页会显示结果。",
+    "pull_busy": "「{name}」的拉取已在排队或正在进行，请稍后刷新查看。",
+    "items_duplicate": "重复（已有）",
+    "items_held": "暂存（人员尚未登记）",
+    "tech_details": "技术细节",
+    "progress_mark": "平台进度标记",
+    "pulling": "正在拉取",
+    "config_name": "配置名称",
+    "base_url": "平台地址",
+    "region_code": "地区代码",
+    "error_text": "错误原文",
+    "import_upload": "上传导入文件",
+    "import_kind": "导入内容",
+    "import_kind_records": "学时记录",
+    "import_kind_people": "人员信息",
+    "import_file": "选择文件（Excel 或 CSV）",
+    "import_file_hint": "按模板填写，支持 .xlsx 和 .csv，不超过 {size}；上传后在下方查看进度和结果报告。",
+    "import_start": "上传并导入",
+    "uploading": "正在上传…",
+    "import_queued": "已收到「{name}」，正在排队导入。",
+    "import_no_file": "请选择要导入的文件。",
+    "import_too_large": "文件太大：不能超过 {size}，请拆分后分别上传。",
+    "import_empty": "文件是空的，请选择填好的导入文件。",
+    "import_unreadable": "无法读取该文件，请按模板另存为 .xlsx 或 .csv 后重新上传。",
+    "import_busy": "当前上传较多，请稍后再试。",
+    "templates": "下载导入模板",
+    "templates_hint": "模板的列名与导入时识别的列名一致。",
+    "template_records_xlsx": "学时记录模板（Excel）",
+    "template_records_csv": "学时记录模板（CSV）",
+    "template_people_xlsx": "人员信息模板（Excel）",
+    "template_people_csv": "人员信息模板（CSV）",
+    "report_xlsx": "结果报告（Excel）",
+    "report_csv": "结果报告（CSV）",
+    "report_rejected": "未通过的行（修改后可重新上传）",
+})
+# A failed pull, by what went wrong (platforms/fetch.py FetchFailed.kind); the platform's own words stay in 技术细节.
+PULL_ERROR_ZH = {
+    "timeout": "平台长时间没有响应（已重试 {tries} 次），下次定时拉取时会自动继续。",
+    "connection": "无法连接平台服务器（已重试 {tries} 次），请检查网络或平台地址。",
+    "busy": "平台繁忙，限制了访问频率（已重试 {tries} 次），下次定时拉取时会自动继续。",
+    "server": "平台服务器出错（已重试 {tries} 次），下次定时拉取时会自动继续。",
+    "malformed": "平台返回的数据无法识别（已重试 {tries} 次），请联系平台核对接口。",
+    "too_large": "平台一次返回的数据过多，请联系平台减小每页的数量。",
+    "token": "平台拒绝了访问令牌，请核对为该平台配置的令牌是否有效。",
+    "refused": "平台拒绝了拉取请求，请联系平台核对接口。",
+    "unknown": "拉取失败，详见技术细节。",
+}
+# Why a platform's result was set aside, by the platform field it names (platforms/results.py).
+SET_ASIDE_ZH = {
+    "not passed": "考试未通过", "not a JSON object": "数据格式不正确", "passed": "是否通过标记无效",
+    "finished_at": "完成时间无效", "result_id": "成绩编号无效", "national_id": "身份证号有误",
+    "name": "姓名有误或与登记信息不符", "exam_year": "考试年度无效", "credited_hours": "学时数无效",
+    "course_title": "课程名称无效", "course_code": "课程编号无效", "region_earned": "学时取得地区无效",
+}
