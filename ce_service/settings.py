@@ -15,6 +15,8 @@ PWA_DIR = ROOT / "pwa"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # A proxy on this host only (nginx beside the service).
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
+DEFAULT_HELP_CONTACT = "请联系所在单位的继续教育管理员重置密码。"
+MAX_HELP_CONTACT = 500
 
 
 class SettingsError(ValueError):
@@ -71,6 +73,8 @@ class Settings:
     # Largest hours a single record may carry (a whole course, not a year).
     max_hours_per_record: int = 200
     session_hours: int = 12
+    # Whom a person who forgot their password should ask, shown on the sign-in page (operator's text, escaped).
+    help_contact: str = DEFAULT_HELP_CONTACT
 
     @property
     def embedded_db(self) -> bool:
@@ -117,6 +121,18 @@ def _proxies(raw: str) -> str:
         except ValueError:
             raise SettingsError(f"CE_TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
     return ",".join(items)
+
+
+def _help_contact(raw: str) -> str:
+    """CE_HELP_CONTACT: one paragraph of plain text (no control characters), at most MAX_HELP_CONTACT characters."""
+    text = raw.strip()
+    if not text:
+        return DEFAULT_HELP_CONTACT
+    if len(text) > MAX_HELP_CONTACT:
+        raise SettingsError(f"CE_HELP_CONTACT is {len(text)} characters long; at most {MAX_HELP_CONTACT} are shown")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise SettingsError("CE_HELP_CONTACT must be one line of text without control characters")
+    return text
 
 
 def local_secret(path: Path, nbytes: int) -> str:
@@ -210,4 +226,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         job_timeout_seconds=_int(env, "CE_JOB_TIMEOUT_SECONDS", 120, 10, 3600),
         max_hours_per_record=_int(env, "CE_MAX_HOURS_PER_RECORD", 200, 1, 2000),
         session_hours=_int(env, "CE_SESSION_HOURS", 12, 1, 24 * 30),
+        help_contact=_help_contact(env.get("CE_HELP_CONTACT", "")),
     )

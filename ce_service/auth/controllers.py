@@ -12,10 +12,10 @@ from litestar.di import Provide
 
 from ce_service.auth import service
 from ce_service.auth.guards import SESSION_COOKIE, provide_user, signed_in
-from ce_service.auth.limits import KNOWN_DEVICE_SECONDS
+from ce_service.auth.limits import KNOWN_DEVICE_SECONDS, SignInPaused
 from ce_service.auth.models import User
 from ce_service.auth.secrets import csrf_token
-from ce_service.errors import UnsupportedMediaType
+from ce_service.errors import PROBLEM_JSON, UnsupportedMediaType, problem_of
 from ce_service.wire import json_body
 
 KNOWN_DEVICE_COOKIE = "ce_device"
@@ -52,14 +52,29 @@ async def login(data: LoginIn, request: Request, db: asyncpg.Connection, state: 
         raise UnsupportedMediaType("Send the sign-in as application/json.")
     settings = state.settings
     address = request.client.host if request.client else "unknown"
-    signed = await service.sign_in(db, state.redis, data.username, data.password, address, settings.session_hours,
-                                   secret_key=settings.secret_key, device=request.cookies.get(KNOWN_DEVICE_COOKIE))
+    try:
+        signed = await service.sign_in(db, state.redis, data.username, data.password, address, settings.session_hours,
+                                       secret_key=settings.secret_key, device=request.cookies.get(KNOWN_DEVICE_COOKIE))
+    except (service.WrongPassword, SignInPaused) as exc:
+        return _refusal(exc)
     cookie = Cookie(key=SESSION_COOKIE, value=signed.token, httponly=True, samesite="lax",
                     secure=settings.secure_cookies, max_age=settings.session_hours * 3600, path="/")
     # Outlives the session (and sign-out): it only says this browser signed in to the account before.
     device = Cookie(key=KNOWN_DEVICE_COOKIE, value=signed.device, httponly=True, samesite="strict",
                     secure=settings.secure_cookies, max_age=KNOWN_DEVICE_SECONDS, path="/")
     return Response(_me(signed.user, state, signed.token), cookies=[cookie, device])
+
+
+def _refusal(exc: service.WrongPassword | SignInPaused) -> Response:
+    """The 401 or 429 problem document, with what a client needs to tell its user: tries left, or the wait."""
+    body = problem_of(exc)
+    if isinstance(exc, service.WrongPassword):
+        body["attempts_left"] = exc.left.attempts
+        if exc.left.wait_seconds is not None:
+            body["retry_after"] = exc.left.wait_seconds
+    else:
+        body |= {"attempts_left": 0, "retry_after": exc.wait_seconds}
+    return Response(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers)
 
 
 @post("/api/v1/auth/logout", guards=[signed_in()], status_code=200)

@@ -119,6 +119,41 @@ def _minutes(seconds: int) -> int:
     return max(1, (seconds + 59) // 60)
 
 
+class SignInPaused(TooManyRequests):
+    """No attempt at this account from here now: `wait_seconds` is the real time left in the window that is full;
+    `account_wide` when it is the account's own count (guesses from many addresses), not this address's."""
+
+    def __init__(self, wait_seconds: int, account_wide: bool) -> None:
+        minutes = _minutes(wait_seconds)
+        if account_wide:
+            detail = (f"该账号近期登录失败次数过多，暂停从新设备登录，请 {minutes} 分钟后再试；"
+                      f"曾在本设备或本网络成功登录过该账号的可照常登录。"
+                      f"This account has had too many failed sign-ins: sign-ins from new devices are paused; "
+                      f"try again in {minutes} minute(s). A browser or network that signed in to it before "
+                      f"can still sign in.")
+        else:
+            detail = (f"登录失败次数过多，请 {minutes} 分钟后再试。"
+                      f"Too many failed sign-ins; try again in {minutes} minute(s).")
+        super().__init__(detail, headers={"Retry-After": str(wait_seconds)})
+        self.wait_seconds = wait_seconds
+        self.wait_minutes = minutes
+        self.account_wide = account_wide
+
+
+@dataclass(frozen=True)
+class AttemptsLeft:
+    """After a failed sign-in: how many more this browser may make now, and (none left) the seconds until the
+    first full window ends, read from the same counters and windows check_sign_in() reads."""
+
+    attempts: int
+    wait_seconds: int | None = None
+
+    @property
+    def wait_minutes(self) -> int | None:
+        """The wait as the page says it, in whole minutes rounded up."""
+        return None if self.wait_seconds is None else _minutes(self.wait_seconds)
+
+
 @dataclass(frozen=True)
 class SignInCounters:
     """The Redis keys of one sign-in attempt: account and address, address, account, and the account's known address."""
@@ -136,6 +171,11 @@ class SignInCounters:
                    f"ce:login-failures:all:{hashlib.sha256(account.encode()).hexdigest()[:32]}",
                    f"ce:login-known:{pair}")
 
+    def limits(self) -> tuple[tuple[str, int], ...]:
+        """Each counter with the failures it allows in its window: (account, address), address, account."""
+        return ((self.pair, LOGIN_FAILURES_PER_NAME), (self.address, LOGIN_FAILURES_PER_ADDRESS),
+                (self.account, LOGIN_FAILURES_PER_ACCOUNT))
+
 
 async def _over(redis, key: str, limit: int) -> int | None:
     """Seconds until the window of `key` ends when its count has reached `limit`; None below it."""
@@ -144,30 +184,37 @@ async def _over(redis, key: str, limit: int) -> int | None:
     return max(1, await redis.ttl(key))
 
 
+async def _owner_here(redis, counters: SignInCounters, known_device: bool) -> bool:
+    """The owner's own browser or an address they signed in from: the account-wide slow-down is not for them."""
+    return known_device or bool(await redis.exists(counters.known_address))
+
+
 async def check_sign_in(redis, counters: SignInCounters, known_device: bool) -> None:
-    """Raise 429 (with Retry-After and a message in Chinese and English) when this attempt may not be made now."""
-    for key, limit in ((counters.pair, LOGIN_FAILURES_PER_NAME), (counters.address, LOGIN_FAILURES_PER_ADDRESS)):
+    """Raise SignInPaused (429 with Retry-After and a message in Chinese and English) when this attempt may not be
+    made now."""
+    for key, limit in counters.limits()[:2]:
         if (wait := await _over(redis, key, limit)) is not None:
-            minutes = _minutes(wait)
-            raise TooManyRequests(f"登录失败次数过多，请 {minutes} 分钟后再试。"
-                                  f"Too many failed sign-ins; try again in {minutes} minute(s).",
-                                  headers={"Retry-After": str(wait)})
-    if (wait := await _over(redis, counters.account, LOGIN_FAILURES_PER_ACCOUNT)) is not None:
-        if known_device or await redis.exists(counters.known_address):
-            return   # the owner's own browser or address: the slow-down is not for them
-        minutes = _minutes(wait)
-        raise TooManyRequests(f"该账号近期登录失败次数过多，暂停从新设备登录，请 {minutes} 分钟后再试；"
-                              f"曾在本设备或本网络成功登录过该账号的可照常登录。"
-                              f"This account has had too many failed sign-ins: sign-ins from new devices are paused; "
-                              f"try again in {minutes} minute(s). A browser or network that signed in to it before "
-                              f"can still sign in.", headers={"Retry-After": str(wait)})
+            raise SignInPaused(wait, account_wide=False)
+    key, limit = counters.limits()[2]
+    if (wait := await _over(redis, key, limit)) is not None and not await _owner_here(redis, counters, known_device):
+        raise SignInPaused(wait, account_wide=True)
 
 
-async def count_sign_in_failure(redis, counters: SignInCounters) -> None:
-    """One more failure for the account and address, the address and the account."""
-    for key in (counters.pair, counters.address, counters.account):
-        if await redis.incr(key) == 1:  # the first failure opens the window (EXPIRE NX needs Redis 7)
+async def count_sign_in_failure(redis, counters: SignInCounters, known_device: bool = False) -> AttemptsLeft:
+    """One more failure for the account and address, the address and the account; what is left to this browser."""
+    left, waits = [], []
+    owner_here = await _owner_here(redis, counters, known_device)
+    for key, limit in counters.limits():
+        count = await redis.incr(key)
+        if count == 1:  # the first failure opens the window (EXPIRE NX needs Redis 7)
             await redis.expire(key, LOGIN_WINDOW_SECONDS)
+        if key == counters.account and owner_here:
+            continue   # check_sign_in() lets the owner through past this one
+        left.append(max(0, limit - count))
+        if count >= limit:
+            waits.append(max(1, await redis.ttl(key)))
+    # Once any counter is full the next attempt waits for it; with several full, for the one that ends last.
+    return AttemptsLeft(min(left), max(waits) if waits else None)
 
 
 async def count_sign_in_success(redis, counters: SignInCounters) -> None:

@@ -18,7 +18,9 @@ from ce_service.auth.limits import (  # noqa: F401 (the limits, named here too)
     LOGIN_FAILURES_PER_ADDRESS,
     LOGIN_FAILURES_PER_NAME,
     LOGIN_WINDOW_SECONDS,
+    AttemptsLeft,
     SignInCounters,
+    SignInPaused,
     check_sign_in,
     count_sign_in_failure,
     count_sign_in_success,
@@ -171,6 +173,14 @@ def _account_key(row: asyncpg.Record | None, username: str) -> str:
     return "name:" + hashlib.sha256(counted.encode()).hexdigest()[:32]
 
 
+class WrongPassword(Unauthorized):
+    """A failed sign-in (unknown user or wrong password alike), with what is left to this browser."""
+
+    def __init__(self, left: AttemptsLeft) -> None:
+        super().__init__("Wrong username or password.")
+        self.left = left
+
+
 class SignIn(NamedTuple):
     """A successful sign-in: the session token, the user, and the known-device cookie to give the browser."""
 
@@ -200,8 +210,7 @@ async def sign_in(conn: asyncpg.Connection, redis, username: str, password: str,
                                              KNOWN_DEVICE_SECONDS)
     await check_sign_in(redis, counters, known)
     if not verify_password(row["password_hash"] if row else None, password) or row is None:
-        await count_sign_in_failure(redis, counters)
-        raise Unauthorized("Wrong username or password.")
+        raise WrongPassword(await count_sign_in_failure(redis, counters, known))
     await count_sign_in_success(redis, counters)
     token = new_token()
     await conn.execute(q.INSERT_SESSION, token_hash(token), row["id"], session_hours)

@@ -78,3 +78,30 @@ def province_of(region: str) -> str:
     if error is not None:
         raise ValueError(error)
     return region[:2] + "0000"
+
+
+# Cities and districts the shipped rules and the demo name, below their province (PROVINCE_CODES). Others are
+# said by their province alone until a full division table (GB/T 2260) is loaded.
+DIVISION_NAMES: dict[str, str] = {
+    "5201": "贵阳市", "520102": "南明区", "520103": "云岩区",
+    "5226": "黔东南苗族侗族自治州", "522601": "凯里市",
+    "4201": "武汉市", "420106": "武昌区",
+    "4212": "咸宁市",
+    "110101": "东城区",
+}
+
+
+def region_name(code: str) -> str:
+    """A division code (or a 2/4/6-digit scope) in words, province first: 522601 → 贵州省黔东南苗族侗族自治州凯里市.
+
+    An unknown city or district is left out, so the name is never wrong, only less precise; an unknown
+    province gives the code back."""
+    code = code.strip()
+    province = PROVINCE_CODES.get(code[:2])
+    if province is None or not _ascii_digits(code):
+        return code
+    parts = [province]
+    for cut in (4, 6):
+        if len(code) >= cut and code[cut - 2:cut] != "00" and (name := DIVISION_NAMES.get(code[:cut])):
+            parts.append(name)
+    return "".join(parts)

@@ -49,8 +49,13 @@ async def upload(data: Annotated[ImportForm, Body(media_type=RequestEncodingType
     """Queue a CSV or XLSX file of records (units, HR) or people (HR); watch its progress at its URL."""
     if not isinstance(data.file, UploadFile):
         raise Invalid.field("file", "must be a file field of the form")
-    content = await data.file.read()
-    created = await service.create_import(db, user, user.display_name, data.kind, data.file.filename, content,
+    return await queue_import(db, state, user, data.kind, data.file.filename, await data.file.read())
+
+
+async def queue_import(db: asyncpg.Connection, state: State, user: User, kind: str, filename: str,
+                       content: bytes) -> ImportStatus:
+    """Store an uploaded file as an import and queue its job (the API and the administrator's page alike)."""
+    created = await service.create_import(db, user, user.display_name, kind, filename, content,
                                           state.settings.max_import_bytes)
     await state.redis.enqueue_job("run_import", created.id, _job_id=import_job_id(str(created.id)),
                                   request_id=REQUEST_ID.get())

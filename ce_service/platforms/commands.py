@@ -34,7 +34,7 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> None:
     token = _token(args, required=True)
     services = _services(settings)
     asyncio.run(_with_connection(services.database_url, lambda conn: add_platform(
-        conn, args.name, args.base_url, token, args.region, args.interval)))
+        conn, args.name, args.base_url, token, args.region, args.interval, args.display_name)))
     print(f"platform {args.name}: pulled from {args.base_url} every {args.interval} s, records earned in {args.region}")
 
 
@@ -47,7 +47,8 @@ def cmd_set(settings: Settings, args: argparse.Namespace) -> None:
     enabled = {"on": True, "off": False}.get(args.pull or "")
     services = _services(settings)
     asyncio.run(_with_connection(services.database_url, lambda conn: change_platform(
-        conn, args.name, base_url=args.base_url, token=token, interval_seconds=args.interval, enabled=enabled)))
+        conn, args.name, base_url=args.base_url, token=token, interval_seconds=args.interval, enabled=enabled,
+        display_name=args.display_name)))
     print(f"platform {args.name} changed")
 
 
@@ -59,7 +60,8 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> None:
     services = _services(settings)
     for p in asyncio.run(_with_connection(services.database_url, list_platforms)):
         state = "on" if p.enabled else "off"
-        print(f"{p.name} ({state}, every {p.interval_seconds} s) {p.base_url} region {p.region}")
+        print(f"{p.name} ({state}, every {p.interval_seconds} s) {p.base_url} region {p.region}"
+              + (f" · {p.display_name}" if p.display_name else ""))
         print(f"  last success {p.last_success_at or 'never'}; last try {p.last_attempt_at or 'never'}; "
               f"cursor {p.cursor!r}")
         print(f"  stored {p.items_stored}, duplicates {p.items_duplicate}, held {p.items_held}, "
@@ -115,6 +117,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--base-url", required=True)
     add.add_argument("--region", required=True, help="6-digit division code where its hours are earned, e.g. 520000")
     add.add_argument("--interval", type=int, default=3600, help="seconds between pulls (default 3600)")
+    add.add_argument("--display-name", help="the name people see, e.g. 贵州省专业技术人员继续教育平台 "
+                     "(default: named by its region)")
     add.add_argument("--token-file", help="a file holding the bearer token the platform gave us")
     add.add_argument("--token-env", help="or an environment variable holding it")
     add.set_defaults(run=cmd_add)
@@ -122,6 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     change.add_argument("name")
     change.add_argument("--base-url")
     change.add_argument("--interval", type=int)
+    change.add_argument("--display-name", help="the name people see")
     change.add_argument("--token-file")
     change.add_argument("--token-env")
     change.add_argument("--pull", choices=["on", "off"], help="pull it on schedule or not")

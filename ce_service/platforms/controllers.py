@@ -39,10 +39,16 @@ async def set_aside(name: str, db: asyncpg.Connection, after: int | None = None,
 @post("/api/v1/admin/platforms/{name:str}/pull", **ADMIN, status_code=202)
 async def pull_now(name: str, db: asyncpg.Connection, state: State) -> dict[str, object]:
     """Queue a pull of this platform now (a pull already queued or running is not queued twice)."""
+    queued = await queue_pull(db, state, name)
+    return {"platform": name, "queued": queued,
+            "detail": "queued" if queued else "a pull of this platform is already queued or running"}
+
+
+async def queue_pull(db: asyncpg.Connection, state: State, name: str) -> bool:
+    """Queue the pull job of a platform (404 if there is none); False when one is already queued or running."""
     await service.platform_status(db, name)
     job = await state.redis.enqueue_job("pull_platform", name, _job_id=pull_job_id(name), request_id=REQUEST_ID.get())
-    return {"platform": name, "queued": job is not None,
-            "detail": "queued" if job is not None else "a pull of this platform is already queued or running"}
+    return job is not None
 
 
 ROUTES = [platforms, platform, set_aside, pull_now]

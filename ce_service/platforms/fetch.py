@@ -36,7 +36,13 @@ class RetryPolicy:
 
 
 class FetchFailed(Exception):
-    """Every try failed; the message says how the last one did."""
+    """Every try failed; the message says how the last one did (for logs), `kind` what went wrong (for people):
+    timeout, connection, busy (429), server (5xx), malformed, too_large, token (401, 403) or refused (other 4xx)."""
+
+    def __init__(self, message: str, kind: str, tries: int = 1) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.tries = tries
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -79,36 +85,37 @@ async def fetch_page(http: httpx.AsyncClient, base_url: str, token: str, cursor:
     """The page after `cursor`; retries timeouts, connection errors, 429 and 5xx, then raises FetchFailed."""
     params = {"limit": str(PAGE_SIZE)} | ({"since": cursor} if cursor is not None else {})
     url = base_url.rstrip("/") + "/api/v1/results"
-    last = ""
+    last, kind = "", "unknown"
     for attempt in range(1, policy.attempts + 1):
         wait: float | None = None
         try:
             response, body = await _get_capped(http, url, params, token, policy.timeout_seconds)
         except httpx.TimeoutException:
-            last = "timed out"
+            last, kind = "timed out", "timeout"
         except httpx.TransportError as exc:
-            last = f"connection failed: {exc.__class__.__name__}"
+            last, kind = f"connection failed: {exc.__class__.__name__}", "connection"
         else:
             if response.status_code == 200:
                 if body is None:
                     # The same page would be as large on every try: stop, and say so.
                     raise FetchFailed(f"the page is larger than {MAX_PAGE_BYTES >> 20} MB; ask the platform for "
-                                      "smaller pages")
+                                      "smaller pages", "too_large", attempt)
                 try:
                     return parse_page(body)
                 except PageError as exc:
-                    last = str(exc)  # a proxy's error page or a half-sent body: worth another try
+                    last, kind = str(exc), "malformed"  # a proxy's error page or a half-sent body: worth another try
             elif response.status_code in RETRY_STATUSES:
-                last = f"HTTP {response.status_code}"
+                last, kind = f"HTTP {response.status_code}", "busy" if response.status_code == 429 else "server"
                 given = retry_after_seconds(response.headers.get("retry-after"))
                 if given is not None:
                     wait = min(given, policy.max_retry_after)
             else:
                 # 4xx other than 429: our request or token is wrong; retrying cannot help.
-                raise FetchFailed(f"HTTP {response.status_code}: {(body or b'').decode('utf-8', 'replace')[:200]}")
+                raise FetchFailed(f"HTTP {response.status_code}: {(body or b'').decode('utf-8', 'replace')[:200]}",
+                                  "token" if response.status_code in (401, 403) else "refused", attempt)
         if attempt < policy.attempts:
             wait = policy.backoff(attempt) if wait is None else wait
             log.warning("platform page after cursor %r: %s; try %d of %d in %.1f s",
                         cursor, last, attempt + 1, policy.attempts, wait)
             await sleep(wait)
-    raise FetchFailed(f"{last} ({policy.attempts} tries)")
+    raise FetchFailed(f"{last} ({policy.attempts} tries)", kind, policy.attempts)

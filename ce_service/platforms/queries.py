@@ -6,19 +6,20 @@ values ($1, 'platform', $2, 'platform', $3) returning id
 """
 
 INSERT_PLATFORM = """
-insert into platforms (name, base_url, token, region, interval_seconds, client_id)
-values ($1, $2, $3, $4, $5, $6) returning id
+insert into platforms (name, base_url, token, region, interval_seconds, client_id, display_name)
+values ($1, $2, $3, $4, $5, $6, $7) returning id
 """
 
 UPDATE_PLATFORM = """
 update platforms set base_url = coalesce($2, base_url), token = coalesce($3, token),
-    interval_seconds = coalesce($4, interval_seconds), enabled = coalesce($5, enabled)
+    interval_seconds = coalesce($4, interval_seconds), enabled = coalesce($5, enabled),
+    display_name = coalesce($6, display_name)
 where name = $1 returning id
 """
 
 _STATUS_COLUMNS = """
-p.id, p.name, p.base_url, p.region, p.interval_seconds, p.enabled, p.cursor, p.last_attempt_at,
-p.last_success_at, p.last_error, p.last_error_at, p.pages_stored, p.items_stored, p.items_duplicate,
+p.id, p.name, p.display_name, p.base_url, p.region, p.interval_seconds, p.enabled, p.cursor, p.last_attempt_at,
+p.last_success_at, p.last_error, p.last_error_kind, p.last_error_tries, p.last_error_at, p.pages_stored, p.items_stored, p.items_duplicate,
 p.items_held, p.items_set_aside,
 coalesce((select json_object_agg(reason, n) from (
     select split_part(reason, ':', 1) as reason, count(*) as n from platform_set_aside s
@@ -57,12 +58,16 @@ update platforms set cursor = coalesce($2, cursor), pages_stored = pages_stored 
     items_stored = items_stored + $3, items_duplicate = items_duplicate + $4, items_held = items_held + $5,
     items_set_aside = items_set_aside + $6,
     last_success_at = case when $2::text is null then now() else last_success_at end,
-    last_error = case when $2::text is null then null else last_error end
+    last_error = case when $2::text is null then null else last_error end,
+    last_error_kind = case when $2::text is null then null else last_error_kind end,
+    last_error_tries = case when $2::text is null then null else last_error_tries end
 where id = $1 and cursor is not distinct from $7
 returning id
 """
 
-FAILED = "update platforms set last_error = $2, last_error_at = now() where id = $1"
+FAILED = """
+update platforms set last_error = $2, last_error_kind = $3, last_error_tries = $4, last_error_at = now() where id = $1
+"""
 
 DUE = """
 select name from platforms

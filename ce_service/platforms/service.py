@@ -34,6 +34,7 @@ class PlatformStatus(msgspec.Struct):
     """What an operator sees of one platform (never its token)."""
 
     name: str
+    display_name: str | None   # what people read; None: the page names it by its region
     base_url: str
     region: str
     interval_seconds: int
@@ -41,7 +42,9 @@ class PlatformStatus(msgspec.Struct):
     cursor: str | None
     last_attempt_at: datetime | None
     last_success_at: datetime | None
-    last_error: str | None
+    last_error: str | None            # as the log says it (English, for operators' tools)
+    last_error_kind: str | None       # what went wrong: FetchFailed.kind, said in Chinese by the page
+    last_error_tries: int | None
     last_error_at: datetime | None
     pages_stored: int
     items_stored: int
@@ -92,6 +95,17 @@ def scope_of(region: str) -> str:
     return region
 
 
+MAX_DISPLAY_NAME = 100
+
+
+def _display_name_error(display_name: str | None) -> str | None:
+    if display_name is not None and not 1 <= len(display_name.strip()) <= MAX_DISPLAY_NAME:
+        return f"must be 1 to {MAX_DISPLAY_NAME} characters"
+    if display_name is not None and any(ord(c) < 32 or ord(c) == 127 for c in display_name):
+        return "must not contain control characters"
+    return None
+
+
 def _settings_errors(name: str, base_url: str, region: str, interval_seconds: int) -> list[FieldError]:
     errors = []
     if not (name and len(name) <= 63 and name[0].isascii() and name[0].isalnum()
@@ -111,11 +125,13 @@ def _settings_errors(name: str, base_url: str, region: str, interval_seconds: in
 
 
 async def add_platform(conn: asyncpg.Connection, name: str, base_url: str, token: str, region: str,
-                       interval_seconds: int) -> int:
+                       interval_seconds: int, display_name: str | None = None) -> int:
     """Configure a platform to pull from; its records are registered by a client row of its own."""
     errors = _settings_errors(name, base_url, region, interval_seconds)
     if not token.strip():
         errors.append(FieldError("token", "must not be empty"))
+    if message := _display_name_error(display_name):
+        errors.append(FieldError("display_name", message))
     if errors:
         raise Invalid.of(errors)
     async with conn.transaction():
@@ -123,13 +139,18 @@ async def add_platform(conn: asyncpg.Connection, name: str, base_url: str, token
             raise Invalid.field("name", f"a platform named {name} exists; change it with `platforms set`")
         client_id = await conn.fetchval(q.INSERT_CLIENT, f"platform:{name}", token_hash(secrets.token_urlsafe(32)),
                                         [scope_of(region)])
-        return await conn.fetchval(q.INSERT_PLATFORM, name, base_url, token.strip(), region, interval_seconds, client_id)
+        return await conn.fetchval(q.INSERT_PLATFORM, name, base_url, token.strip(), region, interval_seconds, client_id,
+                                   display_name.strip() if display_name else None)
 
 
 async def change_platform(conn: asyncpg.Connection, name: str, *, base_url: str | None = None, token: str | None = None,
-                          interval_seconds: int | None = None, enabled: bool | None = None) -> None:
-    """Change a platform's URL, token, interval or whether it is pulled."""
-    if await conn.fetchval(q.UPDATE_PLATFORM, name, base_url, token, interval_seconds, enabled) is None:
+                          interval_seconds: int | None = None, enabled: bool | None = None,
+                          display_name: str | None = None) -> None:
+    """Change a platform's URL, token, interval, name for people, or whether it is pulled."""
+    if message := _display_name_error(display_name):
+        raise Invalid.field("display_name", message)
+    if await conn.fetchval(q.UPDATE_PLATFORM, name, base_url, token, interval_seconds, enabled,
+                           display_name.strip() if display_name else None) is None:
         raise NotFound(f"No platform named {name}.")
 
 
@@ -224,7 +245,7 @@ async def _pull_pages(conn: asyncpg.Connection, platform: asyncpg.Record, client
             page = await fetch_page(http, platform["base_url"], platform["token"], cursor, policy, sleep)
         except FetchFailed as exc:
             report.error = str(exc)
-            await conn.execute(q.FAILED, platform["id"], report.error)
+            await conn.execute(q.FAILED, platform["id"], report.error, exc.kind, exc.tries)
             log.error("platform %s: pull stopped at cursor %r: %s", platform["name"], cursor, report.error)
             return
         await _store_page(conn, platform, client, cursor, page.items, page.next_cursor, max_hours, report)

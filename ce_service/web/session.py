@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
-import math
 import secrets
+from urllib.parse import urlencode, urlsplit
 
 import asyncpg
 from litestar import Request, Response, get, post
@@ -14,10 +14,10 @@ from litestar.response import Redirect
 from ce_service.auth import service as auth
 from ce_service.auth.controllers import KNOWN_DEVICE_COOKIE
 from ce_service.auth.guards import SESSION_COOKIE, signed_in
-from ce_service.auth.limits import KNOWN_DEVICE_SECONDS
+from ce_service.auth.limits import KNOWN_DEVICE_SECONDS, SignInPaused
 from ce_service.auth.models import User
 from ce_service.auth.secrets import csrf_token
-from ce_service.errors import PROBLEM_JSON, DomainError, Forbidden, TooManyRequests, Unauthorized, problem_of
+from ce_service.errors import PROBLEM_JSON, DomainError, Forbidden, Unauthorized, problem_of
 from ce_service.web.render import html
 from ce_service.web.texts import ZH
 
@@ -55,48 +55,84 @@ def home_of(user: User) -> str:
     return "/admin" if user.role == "admin" else "/review"
 
 
-def _login_page(request: Request, error: str | None, status: int, username: str = "") -> Response[str]:
+MAX_NEXT = 2000
+
+
+def safe_next(value: str | None) -> str | None:
+    """A path of this site to return to after signing in, or None.
+
+    Only a path starting with one "/" in printable ASCII: "//host" and "/\\host" name another host to browsers,
+    a scheme cannot start with "/", and tabs or newlines (which browsers drop) could hide a second "/"."""
+    if not value or len(value) > MAX_NEXT or not value.startswith("/") or value[1:2] in ("/", "\\"):
+        return None
+    if any(not "!" <= c <= "~" or c == "\\" for c in value):
+        return None
+    if value.split("?", 1)[0] in ("/login", "/logout"):
+        return None
+    return value
+
+
+def login_url(path: str) -> str:
+    """The sign-in form, bringing the user back to `path` afterwards (the home needs no return)."""
+    target = safe_next(path)
+    return "/login" if target in (None, "/") else "/login?" + urlencode({"next": target})
+
+
+def _login_page(request: Request, error: str | None, status: int, username: str = "",
+                next_path: str | None = None) -> Response[str]:
     # Double-submit token: the form and a SameSite=Strict cookie must carry the same random value.
     token = secrets.token_urlsafe(24)
     response = html("login.html", status_code=status, error=error, login_csrf=token, username=username, user=None,
-                    csrf="")
+                    csrf="", next_path=safe_next(next_path) or "",
+                    help_contact=request.app.state.settings.help_contact)
     response.set_cookie(Cookie(key=LOGIN_CSRF_COOKIE, value=token, httponly=True, samesite="strict", path="/login",
                                secure=request.app.state.settings.secure_cookies, max_age=3600))
     return response
 
 
+def _refusal_text(exc: auth.WrongPassword | SignInPaused) -> str:
+    """What the form says after a refused attempt: the tries left, or how many minutes to wait."""
+    if isinstance(exc, SignInPaused):
+        return ZH["login_paused_account" if exc.account_wide else "login_throttled"].format(minutes=exc.wait_minutes)
+    if exc.left.wait_minutes is not None:
+        return ZH["login_failed_wait"].format(minutes=exc.left.wait_minutes)
+    return ZH["login_failed_left"].format(n=exc.left.attempts)
+
+
 @get("/login", include_in_schema=False)
 async def login_form(request: Request) -> Response[str]:
-    """The sign-in form."""
-    return _login_page(request, None, 200)
+    """The sign-in form (`next`: a path of this site to return to afterwards)."""
+    return _login_page(request, None, 200, next_path=request.query_params.get("next"))
 
 
 @post("/login", include_in_schema=False, request_max_body_size=16_384)
 async def login(request: Request, db: asyncpg.Connection, state: State) -> Response:
-    """Check the password (rate-limited), set the session cookie and go to the user's home."""
+    """Check the password (rate-limited), set the session cookie and go back to `next` or to the user's home."""
     form = await request.form()
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+    next_path = safe_next(str(form.get("next", "")))
     presented, expected = str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(presented, expected):
-        return _login_page(request, ZH["login_expired"], 403, username)
-    if not username or not password or len(username) > 64 or len(password) > 256:
-        return _login_page(request, ZH["login_failed"], 401, username)
+        return _login_page(request, ZH["login_expired"], 403, username, next_path)
+    if not username or not password:
+        return _login_page(request, ZH["login_missing"], 401, username, next_path)
+    if len(username) > 64 or len(password) > 256:
+        return _login_page(request, ZH["login_failed"], 401, username, next_path)
     address = request.client.host if request.client else "unknown"
     settings = state.settings
     try:
         signed = await auth.sign_in(db, state.redis, username, password, address, settings.session_hours,
                                     secret_key=settings.secret_key, device=request.cookies.get(KNOWN_DEVICE_COOKIE))
-    except TooManyRequests as exc:
-        minutes = max(1, math.ceil(int((exc.headers or {}).get("Retry-After", "60")) / 60))
-        return _login_page(request, ZH["login_throttled"].format(minutes=minutes), 429, username)
+    except (auth.WrongPassword, SignInPaused) as exc:
+        return _login_page(request, _refusal_text(exc), exc.status, username, next_path)
     except Unauthorized:
-        return _login_page(request, ZH["login_failed"], 401, username)
+        return _login_page(request, ZH["login_failed"], 401, username, next_path)
     session = Cookie(key=SESSION_COOKIE, value=signed.token, httponly=True, samesite="lax", path="/",
                      secure=settings.secure_cookies, max_age=settings.session_hours * 3600)
     # This browser signed in to the account: it may still sign in while guesses from elsewhere pause the account.
     device = Cookie(key=KNOWN_DEVICE_COOKIE, value=signed.device, httponly=True, samesite="strict", path="/",
                     secure=settings.secure_cookies, max_age=KNOWN_DEVICE_SECONDS)
-    return Redirect(home_of(signed.user), status_code=303, cookies=[
+    return Redirect(next_path or home_of(signed.user), status_code=303, cookies=[
         session, device, Cookie(key=LOGIN_CSRF_COOKIE, value="", max_age=0, path="/login")])
 
 
@@ -112,10 +148,14 @@ def page_error(request: Request, error: DomainError) -> Response:
     """Errors of pages: to the sign-in form, or an error page; htmx requests get the problem document."""
     if request.headers.get("hx-request"):
         if isinstance(error, SignInRequired):
-            return Response("", status_code=401, headers={"HX-Redirect": "/login"})
+            # Back to the page the request came from once signed in again.
+            came_from = urlsplit(request.headers.get("hx-current-url", ""))
+            back = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+            return Response("", status_code=401, headers={"HX-Redirect": login_url(back)})
         return Response(problem_of(error), status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers)
     if isinstance(error, SignInRequired):
-        return Redirect("/login", status_code=303)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(login_url(here) if request.method == "GET" else "/login", status_code=303)
     message = {401: ZH["login_expired"], 403: ZH["forbidden"], 404: ZH["not_found"]}.get(error.status, str(error))
     return html("error.html", status_code=error.status, message=message, user=None, csrf="")
 

@@ -48,6 +48,8 @@ WEB_ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/review/persons/{national_id}/integrity"): REVIEWERS,
     ("POST", "/review/persons/{national_id}/integrity"): DEPARTMENTS,
     ("GET", "/admin"): {"admin"},
+    ("POST", "/admin/imports"): {"admin"},
+    ("POST", "/admin/platforms/{name}/pull"): {"admin"},
     # The PWA shell: the service worker caches these before anyone signs in.
     ("GET", "/manifest.webmanifest"): ANYONE,
     ("GET", "/sw.js"): ANYONE,
@@ -69,7 +71,7 @@ WEB_ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/schema/swagger"): ANYONE,
 }
 NID = national_id(5)
-FILL = {"national_id": NID, "year": "2024", "action": "submit", "file_path": "app.css", "path": "nope"}
+FILL = {"national_id": NID, "year": "2024", "action": "submit", "file_path": "app.css", "path": "nope", "name": "nope"}
 SAFE = ("GET", "HEAD")
 # Sign-in and sign-out change who the client is: checked on their own, after every other route.
 SESSION_ROUTES = {("POST", "/login"), ("POST", "/logout")}
@@ -94,9 +96,10 @@ def web_routes(app) -> list[tuple[str, str]]:
 def outcome(answer) -> str:
     """What a refusal looks like (or 'let in' for anything that is not one)."""
     status, media = answer.status_code, answer.headers.get("content-type", "")
-    if status == 303 and answer.headers.get("location") == "/login":
+    # The sign-in form may carry the page to come back to (/login?next=…).
+    if status == 303 and answer.headers.get("location", "").split("?")[0] == "/login":
         return "sent to sign-in"
-    if status == 401 and answer.headers.get("hx-redirect") == "/login":
+    if status == 401 and answer.headers.get("hx-redirect", "").split("?")[0] == "/login":
         return "401 to sign-in"
     if status in (401, 403):
         if media.startswith("application/problem+json"):
