@@ -401,3 +401,66 @@ async def test_a_bad_upload_is_refused_in_chinese_naming_the_field(servers, serv
                                 files={"import_file": ("a.csv", filled_template("csv"), "text/csv")}, headers=headers)
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "kind"
     assert await db.fetchval("select count(*) from imports") == 0
+
+
+@pytest.mark.parametrize(("answer", "kind", "words"), [
+    (httpx.Response(503), "server", "平台服务器出错（已重试 3 次）"),
+    (httpx.Response(429), "busy", "平台繁忙，限制了访问频率（已重试 3 次）"),
+    (httpx.Response(200, text="<html>proxy error</html>"), "malformed", "平台返回的数据无法识别（已重试 3 次）"),
+    (httpx.ReadTimeout("slow"), "timeout", "平台长时间没有响应（已重试 3 次）"),
+    (httpx.Response(404, text="no such path"), "refused", "平台拒绝了拉取请求"),
+    (httpx.Response(403, text="expired"), "token", "平台拒绝了访问令牌"),
+])
+async def test_every_kind_of_pull_failure_is_said_in_chinese(api, db, pool, root, answer, kind, words):
+    await add_platform(db, "gz", BASE, TOKEN, "520000", 3600)
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.get(f"{BASE}/api/v1/results")
+        if isinstance(answer, Exception):
+            route.mock(side_effect=answer)
+        else:
+            route.mock(return_value=answer)
+        await pull(pool, "gz", max_hours=200, policy=RetryPolicy(attempts=3), sleep=no_sleep)
+    assert (await platform_status(db, "gz")).last_error_kind == kind
+    await sign_in_page(api, root)
+    seen = visible((await api.get("/admin")).text)
+    assert words in seen and "HTTP" not in seen and "tries" not in seen
+
+
+async def test_errors_recorded_before_the_migration_get_their_kind(db):
+    """The migration gives the errors stored before it the kind fetch.py now records, read from their words once."""
+    from ce_service.settings import MIGRATIONS_DIR
+
+    await add_platform(db, "gz", BASE, TOKEN, "520000", 3600)
+    sql = (MIGRATIONS_DIR / "0014_platform_display_names_and_error_kinds.sql").read_text()
+    backfill = sql[sql.index("update platforms set\n"):]
+    for stored, kind, tries in [("connection failed: ConnectError (6 tries)", "connection", 6),
+                                ("timed out (6 tries)", "timeout", 6), ("HTTP 503 (4 tries)", "server", 4),
+                                ("HTTP 429 (6 tries)", "busy", 6), ("HTTP 401: bad token", "token", None),
+                                ("HTTP 404: nope", "refused", None),
+                                ("malformed JSON from the platform: x (6 tries)", "malformed", 6),
+                                ("the page is larger than 16 MB; ask the platform for smaller pages", "too_large", None),
+                                ("something new", "unknown", None)]:
+        await db.execute("update platforms set last_error = $1, last_error_kind = null, last_error_tries = null",
+                         stored)
+        await db.execute(backfill)
+        status = await platform_status(db, "gz")
+        assert (status.last_error_kind, status.last_error_tries) == (kind, tries), stored
+
+
+def test_the_display_name_is_set_from_the_command_line(database_url, monkeypatch, tmp_path, capsys):
+    from ce_service.cli import main
+
+    monkeypatch.setenv("CE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CE_REDIS_URL", "redis://127.0.0.1:1")   # not used by these commands
+    monkeypatch.setenv("CE_DATA_DIR", str(tmp_path))
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    assert main(["platforms", "add", "gzjxjy", "--base-url", BASE, "--region", "520000", "--token-file",
+                 str(token_file), "--display-name", "贵州省专业技术人员继续教育平台"]) == 0
+    assert main(["platforms", "list"]) == 0
+    assert "贵州省专业技术人员继续教育平台" in capsys.readouterr().out
+    assert main(["platforms", "set", "gzjxjy", "--display-name", "贵州继续教育平台"]) == 0
+    assert main(["platforms", "set", "gzjxjy", "--display-name", "x" * 101]) == 1
+    assert "display_name" in capsys.readouterr().err
+    assert main(["platforms", "list"]) == 0
+    assert "贵州继续教育平台" in capsys.readouterr().out
