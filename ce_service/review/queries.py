@@ -7,7 +7,7 @@ _REVIEW_COLUMNS = """
 r.id, r.year, r.category, r.half_hours, r.course_title, r.course_code, r.completed_on, r.provider,
 r.region_earned, r.source, r.status, r.status_reason, r.route, r.step, r.submitted_at, r.registered_at,
 r.evidence_ref, r.created_at, p.id as person_id, p.national_id, p.name, p.series, pp.unit_code, pp.region,
-pp.affiliation
+pp.affiliation, u.name as unit_name
 """
 
 _REVIEW_FROM = """
@@ -15,6 +15,7 @@ records r join persons p on p.id = r.person_id
 left join lateral (select x.unit_code, x.region, x.affiliation from person_periods x
                    where x.person_id = r.person_id and x.from_year <= r.year
                    order by x.from_year desc limit 1) pp on true
+left join units u on u.credit_code = pp.unit_code
 """
 
 # $2 unit code or $3 region prefix: the reviewer's scope (one of them is null). A unit-scoped kind
@@ -25,19 +26,42 @@ _IN_SCOPE = """
  or ($3::text is not null and pp.region like $3 || '%'))
 """
 
+# $8 a part of the name (the search box). It only narrows the queue: the scope above still applies. The waiting
+# records of a scope are few enough to filter by name (records_waiting drives the plan); an ID number ($6) is
+# found by persons' unique index instead.
 _QUEUE_FILTER = f"""
 r.status in ('submitted', 'unit_approved') and r.route[r.step + 1] = $1 and {_IN_SCOPE}
 and ($4::smallint is null or r.year = $4) and ($5::text is null or r.source = $5)
 and ($6::text is null or p.national_id = $6::bpchar) and ($7::text is null or r.status = $7)
+and ($8::text is null or strpos(p.name, $8) > 0)
 """
+
+# Oldest first: whoever has waited longest is served first (a record never submitted, last).
+_QUEUE_ORDER = "coalesce(r.submitted_at, 'infinity'::timestamptz), r.created_at, r.id"
 
 QUEUE_COUNT = f"select count(*) from {_REVIEW_FROM} where {_QUEUE_FILTER}"
 
-# Oldest first: whoever has waited longest is served first.
 QUEUE_PAGE = f"""
 select {_REVIEW_COLUMNS} from {_REVIEW_FROM} where {_QUEUE_FILTER}
-order by r.submitted_at nulls last, r.created_at, r.id
-limit $8 offset $9
+order by {_QUEUE_ORDER}
+limit $9 offset $10
+"""
+
+# The record after $9 in the queue's order (the next one to decide once $9 is decided).
+QUEUE_NEXT = f"""
+select r.id from {_REVIEW_FROM} where {_QUEUE_FILTER}
+and r.id <> $9::uuid
+and ({_QUEUE_ORDER}) > (select coalesce(x.submitted_at, 'infinity'::timestamptz), x.created_at, x.id
+                        from records x where x.id = $9::uuid)
+order by {_QUEUE_ORDER}
+limit 1
+"""
+
+# The first record of the queue other than $9 (after the last one, the queue starts again from its top).
+QUEUE_FIRST = f"""
+select r.id from {_REVIEW_FROM} where {_QUEUE_FILTER} and r.id <> $9::uuid
+order by {_QUEUE_ORDER}
+limit 1
 """
 
 RECORD = f"select {_REVIEW_COLUMNS} from {_REVIEW_FROM} where r.id = $1"

@@ -35,6 +35,7 @@ class ReviewItem(msgspec.Struct):
     submitted_at: datetime | None
     evidence_ref: str | None
     history: list[EventOut] | None = None
+    unit_name: str | None = None    # the unit's (or agency's) name, where the registry has it
 
 
 class QueuePage(msgspec.Struct):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 
 from ce_service import clock
 from ce_service.auth.models import User
+from ce_service.clock import CHINA
 from ce_service.compliance.service import year_verdict
 from ce_service.errors import Conflict, DomainError, FieldError, Forbidden, Invalid, NotFound, problem_of
 from ce_service.hours import to_hours
@@ -18,6 +21,7 @@ from ce_service.records.service import record_uuid
 from ce_service.records.superseding import restore_superseded, supersede_by_official, supersede_if_official
 from ce_service.records.transitions import Actor
 from ce_service.rendering import off_loop
+from ce_service.review import export
 from ce_service.review import queries as q
 from ce_service.review.form import Course, Decision, FormData, render_pdf, render_xlsx
 from ce_service.review.schemas import ApproveManyOut, DuplicateFlag, DuplicatePage, Outcome, QueuePage, ReviewItem
@@ -25,6 +29,9 @@ from ce_service.rules.model import RuleBook
 
 MAX_PAGE = 200
 MAX_OFFSET = 1_000_000
+MAX_SEARCH = 50
+EXPORT_CAP = 5_000   # rows of one export: a file people open on a desk; the rest by narrower filters
+ID_NUMBER = re.compile(r"[0-9]{17}[0-9Xx]")
 WAITING = ("submitted", "unit_approved")
 
 
@@ -47,7 +54,7 @@ def _item(row: asyncpg.Record, history: list[EventOut] | None = None) -> ReviewI
         row["category"], to_hours(row["half_hours"]), row["course_title"], row["course_code"], row["completed_on"],
         row["provider"], row["source"], row["status"],
         route[step] if row["status"] in WAITING and step < len(route) else None,
-        row["status_reason"], row["submitted_at"], row["evidence_ref"], history,
+        row["status_reason"], row["submitted_at"], row["evidence_ref"], history, row["unit_name"],
     )
 
 
@@ -70,26 +77,89 @@ async def sees(conn: asyncpg.Connection, user: User, row: asyncpg.Record) -> boo
     return kind is not None and _in_scope(user, kind, row)
 
 
+async def is_department(conn: asyncpg.Connection, user: User) -> bool:
+    """True for reviewers of a region (HR, health and the like), who decide about hours registered twice."""
+    return (await _kind(conn, user))["scope"] == "region"
+
+
+def _search(search: str | None) -> tuple[str | None, str | None]:
+    """The search box as (ID number, part of a name): 18 characters of an ID number search it exactly."""
+    text = (search or "").strip()
+    if not text:
+        return None, None
+    if ID_NUMBER.fullmatch(text):
+        return text.upper(), None
+    return None, text
+
+
+async def _queue_args(conn: asyncpg.Connection, user: User, year: int | None, source: str | None,
+                      national_id: str | None, status: str | None, search: str | None,
+                      errors: list[FieldError]) -> tuple | None:
+    """The queue's filters as query arguments ($1 to $8), or None when they can match nothing."""
+    if status is not None and status not in WAITING:
+        errors.append(FieldError("status", f"must be one of {', '.join(WAITING)}"))
+    if year is not None and not 1950 <= year <= 2200:
+        errors.append(FieldError("year", "must be between 1950 and 2200"))
+    if search is not None and len(search) > MAX_SEARCH:
+        errors.append(FieldError("q", f"must be at most {MAX_SEARCH} characters"))
+    if "\x00" in (search or ""):
+        errors.append(FieldError("q", "must not contain the NUL character"))
+    if errors:
+        raise Invalid.of(errors)
+    kind = await _kind(conn, user)
+    unit, region = _scope_args(user)
+    searched_id, name = _search(search)
+    if searched_id and national_id and searched_id != national_id:
+        return None
+    # The search narrows what the filters and the scope give; it never stands in for the scope.
+    return (kind["code"], unit, region, year, source, searched_id or national_id, status, name)
+
+
 async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, source: str | None,
-                national_id: str | None, status: str | None, limit: int, offset: int) -> QueuePage:
-    """The records waiting for this reviewer's kind of verification, in their scope, oldest first."""
+                national_id: str | None, status: str | None, limit: int, offset: int,
+                search: str | None = None) -> QueuePage:
+    """The records waiting for this reviewer's kind of verification, in their scope, oldest first.
+
+    `search` finds by ID number (all 18 characters, exactly) or by a part of the name.
+    """
     errors = []
     if not 1 <= limit <= MAX_PAGE:
         errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
     if not 0 <= offset <= MAX_OFFSET:
         errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
-    if status is not None and status not in WAITING:
-        errors.append(FieldError("status", f"must be one of {', '.join(WAITING)}"))
-    if year is not None and not 1950 <= year <= 2200:
-        errors.append(FieldError("year", "must be between 1950 and 2200"))
-    if errors:
-        raise Invalid.of(errors)
-    kind = await _kind(conn, user)
-    unit, region = _scope_args(user)
-    args = (kind["code"], unit, region, year, source, national_id, status)
+    args = await _queue_args(conn, user, year, source, national_id, status, search, errors)
+    if args is None:
+        return QueuePage([], 0, limit, offset)
     total = await conn.fetchval(q.QUEUE_COUNT, *args)
     rows = await conn.fetch(q.QUEUE_PAGE, *args, limit, offset)
     return QueuePage([_item(r) for r in rows], total, limit, offset)
+
+
+async def next_waiting(conn: asyncpg.Connection, user: User, after: str, *, year: int | None,
+                       search: str | None) -> str | None:
+    """The record to decide after `after`: the next one of the (filtered) queue, else its first; None when empty."""
+    args = await _queue_args(conn, user, year, None, None, None, search, [])
+    if args is None:
+        return None
+    after_id = record_uuid(after)
+    found = await conn.fetchval(q.QUEUE_NEXT, *args, after_id) or await conn.fetchval(q.QUEUE_FIRST, *args, after_id)
+    return str(found) if found else None
+
+
+async def queue_export(conn: asyncpg.Connection, user: User, *, year: int | None,
+                       search: str | None) -> tuple[bytes, str, int]:
+    """The (filtered) queue as an XLSX file of at most EXPORT_CAP rows, oldest first: (content, file name, total)."""
+    args = await _queue_args(conn, user, year, None, None, None, search, [])
+    rows = [] if args is None else await conn.fetch(q.QUEUE_PAGE, *args, EXPORT_CAP, 0)
+    total = 0 if args is None else await conn.fetchval(q.QUEUE_COUNT, *args)
+    items = [export.Row(mask_national_id(r["national_id"]), r["name"], r["unit_name"] or r["unit_code"] or "",
+                        r["year"], r["category"], to_hours(r["half_hours"]), r["course_title"], r["provider"],
+                        r["completed_on"], r["source"], r["submitted_at"], _item(r).next_step, r["status"])
+             for r in rows]
+    sheet = export.QueueSheet(items, total, EXPORT_CAP, clock.now(), searched=bool(search and search.strip()), year=year)
+    # Rendering is CPU work on text people typed: in its own process, so no request waits for it.
+    content = await off_loop(export.render_queue_xlsx, sheet)
+    return content, f"review-queue-{clock.now().astimezone(CHINA):%Y%m%d-%H%M}.xlsx", total
 
 
 async def record(conn: asyncpg.Connection, user: User, record_id: str) -> ReviewItem:
@@ -146,7 +216,7 @@ async def return_record(conn: asyncpg.Connection, user: User, record_id: str, re
     """Send a record back to its owner with the reason; they can fix it and submit again."""
     reason = reason.strip()
     if not reason:
-        raise Invalid.field("reason", "say why the record is returned")
+        raise Invalid.field("reason", "say why the record is returned", code="required")
     async with conn.transaction():
         row, kind = await _for_decision(conn, user, record_id)
         if not _waiting_for(row, kind):
@@ -173,7 +243,7 @@ async def revoke(conn: asyncpg.Connection, user: User, record_id: str, reason: s
     """Revoke a registered record (HR or health reviewers) and enter it in the person's integrity file."""
     reason = reason.strip()
     if not reason:
-        raise Invalid.field("reason", "say why the record is revoked")
+        raise Invalid.field("reason", "say why the record is revoked", code="required")
     if (await _kind(conn, user))["scope"] != "region":
         raise Forbidden("Only departments (HR, health and the like) may revoke registered hours, not units.")
     async with conn.transaction():
@@ -192,9 +262,9 @@ async def duplicates(conn: asyncpg.Connection, user: User, open_only: bool, limi
     """Courses that seem registered twice in the reviewer's region (the own record and an official one), oldest first."""
     errors = []
     if not 1 <= limit <= MAX_PAGE:
-        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}", code="out_of_range", params={"min": 1, "max": MAX_PAGE}))
     if not 0 <= offset <= MAX_OFFSET:
-        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
+        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}", code="out_of_range", params={"min": 0, "max": MAX_OFFSET}))
     if errors:
         raise Invalid.of(errors)
     kind = await _department(conn, user)
@@ -208,7 +278,7 @@ async def close_duplicate(conn: asyncpg.Connection, user: User, flag_id: int, re
     """Close a flag with what was decided (revoke one of the two first, or say why both stand)."""
     reason = reason.strip()
     if not reason:
-        raise Invalid.field("reason", "say what was decided")
+        raise Invalid.field("reason", "say what was decided", code="required")
     kind = await _department(conn, user)
     if not 0 < flag_id < 2**63:
         raise NotFound("No such duplicate flag.")
@@ -252,11 +322,12 @@ async def registration_form(conn: asyncpg.Connection, user: User, book: RuleBook
         national_id = await conn.fetchval(q.OWN_NATIONAL_ID, user.person_id) or ""
     errors = []
     if fmt not in FORMATS:
-        errors.append(FieldError("format", "must be pdf or xlsx"))
+        errors.append(FieldError("format", "must be pdf or xlsx", code="one_of", params={"choices": "pdf, xlsx"}))
     if not 1950 <= year <= clock.today().year:
-        errors.append(FieldError("year", "must be a past or the current year"))
+        errors.append(FieldError("year", "must be a past or the current year", code="out_of_range",
+                                 params={"min": 1950, "max": clock.today().year}))
     if message := national_id_error(national_id):
-        errors.append(FieldError("national_id", message))
+        errors.append(FieldError("national_id", message, code="bad_national_id"))
     if errors:
         raise Invalid.of(errors)
     person = await conn.fetchrow(q.FORM_PERSON, national_id, year)
