@@ -97,13 +97,16 @@ async def _queue_args(conn: asyncpg.Connection, user: User, year: int | None, so
                       errors: list[FieldError]) -> tuple | None:
     """The queue's filters as query arguments ($1 to $8), or None when they can match nothing."""
     if status is not None and status not in WAITING:
-        errors.append(FieldError("status", f"must be one of {', '.join(WAITING)}"))
+        errors.append(FieldError("status", f"must be one of {', '.join(WAITING)}", code="one_of",
+                                 params={"choices": ", ".join(WAITING)}))
     if year is not None and not 1950 <= year <= 2200:
-        errors.append(FieldError("year", "must be between 1950 and 2200"))
+        errors.append(FieldError("year", "must be between 1950 and 2200", code="out_of_range",
+                                 params={"min": 1950, "max": 2200}))
     if search is not None and len(search) > MAX_SEARCH:
-        errors.append(FieldError("q", f"must be at most {MAX_SEARCH} characters"))
+        errors.append(FieldError("q", f"must be at most {MAX_SEARCH} characters", code="too_long",
+                                 params={"max": MAX_SEARCH}))
     if "\x00" in (search or ""):
-        errors.append(FieldError("q", "must not contain the NUL character"))
+        errors.append(FieldError("q", "must not contain the NUL character", code="nul_character"))
     if errors:
         raise Invalid.of(errors)
     kind = await _kind(conn, user)
@@ -124,9 +127,11 @@ async def queue(conn: asyncpg.Connection, user: User, *, year: int | None, sourc
     """
     errors = []
     if not 1 <= limit <= MAX_PAGE:
-        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}", code="out_of_range",
+                                 params={"min": 1, "max": MAX_PAGE}))
     if not 0 <= offset <= MAX_OFFSET:
-        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
+        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}", code="out_of_range",
+                                 params={"min": 0, "max": MAX_OFFSET}))
     args = await _queue_args(conn, user, year, source, national_id, status, search, errors)
     if args is None:
         return QueuePage([], 0, limit, offset)
