@@ -12,15 +12,16 @@ from ce_service.auth.guards import provide_user, signed_in
 from ce_service.auth.models import User
 from ce_service.errors import Invalid
 from ce_service.records import service
-from ce_service.records.schemas import RecordIn, RecordOut, RecordPage, RecordPatch
+from ce_service.records.schemas import CreatedRecordOut, RecordIn, RecordOut, RecordPage, RecordPatch
 from ce_service.wire import json_body
 
 OWNER = {"guards": [signed_in("professional")], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)}}
 
 
 @post("/api/v1/me/records", **OWNER, **json_body(RecordIn))
-async def create_record(data: RecordIn, user: User, db: asyncpg.Connection, state: State) -> Response[RecordOut]:
-    """Save a new record as a draft (201); the same client_key again answers the first record (200)."""
+async def create_record(data: RecordIn, user: User, db: asyncpg.Connection,
+                        state: State) -> Response[CreatedRecordOut]:
+    """Save a new record as a draft (201, with warnings: e.g. a duplicate); the same client_key again: the first (200)."""
     if data.evidence_ref is not None and not state.evidence.exists(data.evidence_ref):
         raise Invalid.field("evidence_ref", "no file with this reference was uploaded; upload it first")
     record, created = await service.create_draft(db, user, data, state.settings.max_hours_per_record)

@@ -193,3 +193,25 @@ update records set status = $2, superseded_by = null, status_reason = null, upda
 
 # The person's advisory lock (the key intake uses), so a submit and an official arrival cannot miss each other.
 LOCK_PERSON = "select pg_advisory_xact_lock(hashtext(national_id)) from persons where id = $1"
+
+# The first year the person has a period: records of earlier years have no rule, level or unit to count for.
+FIRST_PERIOD_YEAR = "select min(from_year) from person_periods where person_id = $1"
+
+# Own records in one status, all years, the most recently changed first: what the home lists as needing action.
+OWN_IN_STATUS = f"""
+select {RECORD_COLUMNS} from records r
+where r.person_id = $1 and r.status = $2
+order by r.updated_at desc, r.id
+limit $3
+"""
+
+# The person's other live records with the same completion date and hours ($3, $4): candidates for one course
+# logged twice (titles are compared by the service, as superseding compares them).
+SAME_DAY_AND_HOURS = """
+select r.id, r.source, r.course_title, r.status from records r
+where r.person_id = $1 and r.id <> $2 and r.completed_on = $3 and r.half_hours = $4
+  and r.status in ('draft', 'submitted', 'unit_approved', 'registered', 'returned')
+order by r.created_at, r.id
+"""
+
+PERSON_SERIES = "select series from persons where id = $1"

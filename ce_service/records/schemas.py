@@ -83,6 +83,20 @@ class RecordOut(msgspec.Struct):
     next_step: str | None = None        # the office a waiting record waits for: unit, agency, industry, hr, health
 
 
+class RecordWarning(msgspec.Struct):
+    """Something about a saved record its owner should look at (it was saved all the same)."""
+
+    code: str                 # "duplicate": other live records of the person with the same title, date and hours
+    message: str
+    record_ids: list[str]     # the records it concerns
+
+
+class CreatedRecordOut(RecordOut):
+    """A new record, with what its owner should look at (issue 15: a duplicate is kept, and said)."""
+
+    warnings: list[RecordWarning] = []
+
+
 class RecordPage(msgspec.Struct):
     """One page of records, newest year first."""
 

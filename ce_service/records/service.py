@@ -15,8 +15,16 @@ from ce_service.hours import to_half_hours, to_hours
 from ce_service.records import queries as q
 from ce_service.records import transitions
 from ce_service.records.lifecycle import EDITABLE, STATUSES
-from ce_service.records.schemas import EventOut, RecordIn, RecordOut, RecordPage, RecordPatch
-from ce_service.records.superseding import supersede_if_official
+from ce_service.records.schemas import (
+    CreatedRecordOut,
+    EventOut,
+    RecordIn,
+    RecordOut,
+    RecordPage,
+    RecordPatch,
+    RecordWarning,
+)
+from ce_service.records.superseding import normalise_title, supersede_if_official
 from ce_service.records.transitions import Actor
 from ce_service.records.validation import record_errors
 
@@ -28,14 +36,27 @@ CONTENT_FIELDS = ("year", "category", "hours", "course_title", "completed_on", "
                   "region_earned", "evidence_ref")
 
 
-def _check_content(content: dict[str, Any], max_hours: int) -> None:
+def _check_content(content: dict[str, Any], max_hours: int, first_year: int | None) -> None:
     errors = record_errors(
         year=content["year"], category=content["category"], hours=content["hours"],
         completed_on=content["completed_on"], course_title=content["course_title"],
         region_earned=content["region_earned"], today=clock.today(), max_hours=max_hours,
     )
+    if not any(e.field == "year" for e in errors) and (error := year_outside_periods(content["year"], first_year)):
+        errors.insert(0, error)
     if errors:
         raise Invalid.of(errors)
+
+
+def year_outside_periods(year: int, first_year: int | None) -> FieldError | None:
+    """A year before the person's first period counts for nothing (no card shows it): refused, saying why."""
+    if first_year is None:
+        return FieldError("year", "no period of yours is registered, so no year can count yet; ask your unit",
+                          code="no_period")
+    if year < first_year:
+        return FieldError("year", f"must be {first_year} or later: your registration starts in {first_year}",
+                          code="before_first_period", params={"year": first_year})
+    return None
 
 
 def _content_args(content: dict[str, Any]) -> tuple:
@@ -50,16 +71,54 @@ def _owner(user: User) -> int:
     return user.person_id
 
 
-async def create_draft(conn: asyncpg.Connection, user: User, data: RecordIn, max_hours: int) -> tuple[RecordOut, bool]:
+async def create_draft(conn: asyncpg.Connection, user: User, data: RecordIn,
+                       max_hours: int) -> tuple[CreatedRecordOut, bool]:
     """Save a new self-logged record as a draft, with its first event; (record, False) for a repeated client_key."""
     content = msgspec.structs.asdict(data)
-    _check_content(content, max_hours)
+    _check_content(content, max_hours, await conn.fetchval(q.FIRST_PERIOD_YEAR, _owner(user)))
     async with conn.transaction():
+        # The person's lock: two records of one course created at once still see each other.
+        await conn.execute(q.LOCK_PERSON, _owner(user))
         row = await conn.fetchrow(q.INSERT_RECORD, _owner(user), *_content_args(content), user.id, data.client_key)
-        if row is None:
-            return to_out(await conn.fetchrow(q.BY_CLIENT_KEY, _owner(user), data.client_key)), False
-        await transitions.created(conn, row["id"], Actor.of_user(user), "draft")
-    return to_out(row), True
+        created = row is not None
+        if not created:
+            row = await conn.fetchrow(q.BY_CLIENT_KEY, _owner(user), data.client_key)
+        else:
+            await transitions.created(conn, row["id"], Actor.of_user(user), "draft")
+            # Kept whatever it repeats (a record is never lost), but flagged for the region's reviewers.
+            for other in await same_own_records(conn, row):
+                if other["source"] == "self":
+                    await conn.execute(q.FLAG_DUPLICATE, row["id"], other["id"], DUPLICATE_FLAG)
+    out = to_out(row)
+    # Said again to a repeated client_key too: the first answer, and its warning, may have been lost.
+    warnings = await duplicates_of(conn, user, out)
+    return CreatedRecordOut(**msgspec.structs.asdict(out), warnings=warnings), created
+
+
+# Why an own record repeating another is flagged (the reviewers' list of duplicates shows it).
+DUPLICATE_FLAG = "本人登记了两条课程名称、完成日期和学时都相同的记录，请审核人员核实是否重复登记"
+
+
+async def same_own_records(conn: asyncpg.Connection, row: Any) -> list[asyncpg.Record]:
+    """The person's other live records of the same course: equal title (as superseding compares), date and hours."""
+    candidates = await conn.fetch(q.SAME_DAY_AND_HOURS, row["person_id"], row["id"], row["completed_on"],
+                                  row["half_hours"])
+    title = normalise_title(row["course_title"])
+    return [c for c in candidates if title and normalise_title(c["course_title"]) == title]
+
+
+async def duplicates_of(conn: asyncpg.Connection, user: User, record: RecordOut) -> list[RecordWarning]:
+    """What the owner is warned about a record: other live records of theirs that look like the same course."""
+    if record.status not in ("draft", "submitted", "unit_approved", "registered", "returned"):
+        return []
+    row = {"person_id": _owner(user), "id": uuid.UUID(record.id), "completed_on": record.completed_on,
+           "half_hours": to_half_hours(record.hours), "course_title": record.course_title}
+    same = await same_own_records(conn, row)
+    if not same:
+        return []
+    return [RecordWarning("duplicate", f"{len(same)} other record(s) of yours have the same course title, completion "
+                          "date and hours; this one was kept: check that it is not the same course logged twice",
+                          [str(s["id"]) for s in same])]
 
 
 async def edit(conn: asyncpg.Connection, user: User, record_id: str, patch: RecordPatch, max_hours: int) -> RecordOut:
@@ -71,7 +130,7 @@ async def edit(conn: asyncpg.Connection, user: User, record_id: str, patch: Reco
         content["hours"] = to_hours(row["half_hours"])
         changes = {f: v for f, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
         content.update(changes)
-        _check_content(content, max_hours)
+        _check_content(content, max_hours, await conn.fetchval(q.FIRST_PERIOD_YEAR, _owner(user)))
         updated = await transitions.edit(conn, row, Actor.of_user(user), _content_args(content),
                                          msgspec.to_builtins(changes))
     return to_out(updated)
@@ -105,18 +164,37 @@ async def get_own(conn: asyncpg.Connection, user: User, record_id: str) -> Recor
     return out
 
 
+async def in_status(conn: asyncpg.Connection, user: User, status: str, limit: int) -> RecordPage:
+    """One's own records in one status, all years, the most recently changed first (what the home lists)."""
+    person_id = _owner(user)
+    total = await conn.fetchval(q.OWN_RECORDS_COUNT, person_id, None, status)
+    rows = await conn.fetch(q.OWN_IN_STATUS, person_id, status, limit)
+    return RecordPage([to_out(r) for r in rows], total, limit, 0)
+
+
+async def own_series(conn: asyncpg.Connection, user: User) -> str | None:
+    """The title series (职称系列) of the person signed in, e.g. health."""
+    return await conn.fetchval(q.PERSON_SERIES, _owner(user))
+
+
+async def first_year(conn: asyncpg.Connection, user: User) -> int | None:
+    """The first year the person has a period (None: no period yet)."""
+    return await conn.fetchval(q.FIRST_PERIOD_YEAR, _owner(user))
+
+
 async def list_own(conn: asyncpg.Connection, user: User, year: int | None, status: str | None, limit: int,
                    offset: int) -> RecordPage:
     """One page of one's own records, filtered by year and status."""
     errors = []
     if status is not None and status not in STATUSES:
-        errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}"))
+        errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}", code="one_of",
+                                 params={"choices": ", ".join(STATUSES)}))
     if not 1 <= limit <= MAX_PAGE:
-        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}", code="out_of_range", params={"min": 1, "max": MAX_PAGE}))
     if not 0 <= offset <= MAX_OFFSET:
-        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}"))
+        errors.append(FieldError("offset", f"must be between 0 and {MAX_OFFSET}", code="out_of_range", params={"min": 0, "max": MAX_OFFSET}))
     if year is not None and not 1950 <= year <= 2200:
-        errors.append(FieldError("year", "must be between 1950 and 2200"))
+        errors.append(FieldError("year", "must be between 1950 and 2200", code="out_of_range", params={"min": 1950, "max": 2200}))
     if errors:
         raise Invalid.of(errors)
     person_id = _owner(user)

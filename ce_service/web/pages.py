@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from ce_service.errors import DomainError
-from ce_service.web import admin, professional, pwa, reviewer, session
+from ce_service.web import admin, help, professional, pwa, reviewer, session
 
 ROUTES = [Router(path="/", route_handlers=[*session.ROUTES, *professional.ROUTES, *reviewer.ROUTES, *admin.ROUTES,
-                                         *pwa.ROUTES], exception_handlers={DomainError: session.page_error})]
+                                         *pwa.ROUTES, *help.ROUTES], exception_handlers={DomainError: session.page_error})]

@@ -12,12 +12,18 @@ from ce_service.auth.guards import provide_user, signed_in
 from ce_service.auth.models import User
 from ce_service.compliance.service import own_years
 from ce_service.errors import NotFound
+from ce_service.identity.region import region_name
 from ce_service.records import service as records
 from ce_service.records.transitions import owner_actions
+from ce_service.rules.evaluate import YearVerdict
+from ce_service.web.help import RuleSetText, requirement_words, rule_set_texts
 from ce_service.web.render import html
 from ce_service.web.session import home_of, page_csrf, page_user
+from ce_service.web.texts import LEVEL_ZH, WORKPLACE_ZH
 
 YEARS_SHOWN = 6   # this year and the five before
+ACTION_SHOWN = 5  # returned records and drafts listed on the home; the rest are on the year pages
+HEALTH = "health"
 WRITE = {"guards": [signed_in("professional")], "dependencies": {"user": Provide(provide_user, sync_to_thread=False)},
          "include_in_schema": False}
 
@@ -36,7 +42,23 @@ async def home(request: Request, db: asyncpg.Connection, state: State) -> Respon
     this_year = clock.today().year
     book = await state.rules.current(db)
     verdicts = await own_years(db, book, user.person_id, this_year - YEARS_SHOWN + 1, this_year)
-    return html("home.html", user=user, csrf=page_csrf(request), years=list(reversed(verdicts)), bar=bar)
+    texts = await rule_set_texts(db)
+    return html("home.html", user=user, csrf=page_csrf(request), years=list(reversed(verdicts)), bar=bar,
+                explained={v.year: explain(v, texts) for v in verdicts},
+                returned=await records.in_status(db, user, "returned", ACTION_SHOWN),
+                drafts=await records.in_status(db, user, "draft", ACTION_SHOWN),
+                health=await records.own_series(db, user) == HEALTH)
+
+
+def explain(v: YearVerdict, texts: dict[str, RuleSetText]) -> dict[str, str] | None:
+    """A year's rule in plain words, the document it rests on, and what it was worked out for (None: no rule)."""
+    if v.rule is None or v.level is None or v.workplace is None or v.status in ("exempt", "not_applicable"):
+        return None
+    text = texts.get(v.rule.set_name)
+    basis = [region_name(v.region) if v.region else "", LEVEL_ZH.get(v.level, ""),
+             WORKPLACE_ZH.get(v.workplace, "") if v.workplace != "standard" else ""]
+    return {"requirement": requirement_words(v.rule, v.required, v.required_professional),
+            "document": text.document if text else "", "basis": " · ".join(b for b in basis if b)}
 
 
 @get("/years/{year:int}", include_in_schema=False)
@@ -48,12 +70,12 @@ async def year_records(request: Request, year: int, db: asyncpg.Connection) -> R
 
 
 @get("/records/new", include_in_schema=False)
-async def new_record(request: Request) -> Response:
+async def new_record(request: Request, db: asyncpg.Connection) -> Response:
     """The form to log hours (the page script keeps it on the device until it is sent)."""
     user = await page_user(request, "professional")
     today = clock.today()
     return html("record_form.html", user=user, csrf=page_csrf(request), record=None, today=today.isoformat(),
-                **_form_limits(request))
+                min_date=await _min_date(db, user), **_form_limits(request))
 
 
 @get("/records/{record_id:str}", include_in_schema=False)
@@ -64,7 +86,8 @@ async def record_page(request: Request, record_id: str, db: asyncpg.Connection) 
     kind = request.app.state.evidence.kind(record.evidence_ref) if record.evidence_ref else None
     actions = owner_actions(record.source, record.status)
     return html("record.html", user=user, csrf=page_csrf(request), record=record, evidence_kind=kind,
-                can_edit="edit" in actions, can_submit="submit" in actions, can_withdraw="withdraw" in actions)
+                can_edit="edit" in actions, can_submit="submit" in actions, can_withdraw="withdraw" in actions,
+                warnings=await records.duplicates_of(db, user, record))
 
 
 @get("/records/{record_id:str}/edit", include_in_schema=False)
@@ -75,7 +98,13 @@ async def edit_record(request: Request, record_id: str, db: asyncpg.Connection) 
     if "edit" not in owner_actions(record.source, record.status):
         return Response("", status_code=303, headers={"Location": f"/records/{record.id}"})
     return html("record_form.html", user=user, csrf=page_csrf(request), record=record,
-                today=clock.today().isoformat(), **_form_limits(request))
+                today=clock.today().isoformat(), min_date=await _min_date(db, user), **_form_limits(request))
+
+
+async def _min_date(db: asyncpg.Connection, user: User) -> str:
+    """The earliest completion date the form offers: 1 January of the person's first period ('' when none)."""
+    first = await records.first_year(db, user)
+    return f"{first:04d}-01-01" if first else ""
 
 
 def _form_limits(request: Request) -> dict[str, object]:
