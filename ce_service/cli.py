@@ -8,6 +8,7 @@ import getpass
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ import asyncpg
 from ce_service import db_roles
 from ce_service.db import init_connection
 from ce_service.db_roles import RoleError, register_signing_key, role_of
-from ce_service.embedded import EmbeddedUnavailable, Services, resolve_services
+from ce_service.embedded import EmbeddedUnavailable, Services, resolve_services, stop_embedded
 from ce_service.errors import DomainError
 from ce_service.logs import setup_logging
 from ce_service.migrate import MigrationError, migrate, pending_migrations
@@ -374,6 +375,12 @@ def _trusted_keys(settings: Settings, keys_file: str | None) -> dict[str, bytes]
     return trusted
 
 
+def cmd_embedded_stop(settings: Settings, args: argparse.Namespace) -> None:
+    """Stop the embedded servers of the data folder left running by a killed process, naming each."""
+    for line in stop_embedded(settings.data_dir, force=args.force):
+        print(line)
+
+
 def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> None:
     """Sign the chain head now; store it and append it to the checkpoint file."""
     from ce_service.audit.checkpoints import make_checkpoint
@@ -495,6 +502,12 @@ def build_parser() -> argparse.ArgumentParser:
     rset.add_argument("--note")
     rset.set_defaults(run=cmd_routing_set)
 
+    embedded = sub.add_parser("embedded", help="the embedded PostgreSQL and Redis of the data folder").add_subparsers(
+        dest="action", required=True)
+    estop = embedded.add_parser("stop", help="stop servers left running by a killed process (kill -9), naming each")
+    estop.add_argument("--force", action="store_true", help="stop them even while a living process uses them")
+    estop.set_defaults(run=cmd_embedded_stop)
+
     audit = sub.add_parser("audit", help="the record history's hash chain").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="check the chain, every record row and every signed checkpoint")
     verify.add_argument("--checkpoints", action="append", metavar="FILE",
@@ -529,6 +542,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_signal(number: int, frame: Any) -> None:
+    raise SystemExit(128 + number)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ce-service command."""
     args = build_parser().parse_args(argv)
@@ -538,6 +555,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ce-service: configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.log_format)
+    # SIGTERM (systemd, Docker, kill) and SIGHUP (a closed terminal) end the command as Ctrl-C does: by an exception,
+    # so that exit handlers run and the embedded servers this process started are stopped with it. Servers that
+    # catch these signals themselves (uvicorn, arq) raise them again when done, which lands here.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _exit_on_signal)
     try:
         args.run(settings, args)
     except DomainError as exc:

@@ -60,7 +60,7 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
 
 def serve(host: str, port: int, workers: int, log_level: str, log_format: str,
           trusted_proxies: str = DEFAULT_TRUSTED_PROXIES) -> None:
-    """Serve until SIGINT or SIGTERM; with several workers, restart any that dies."""
+    """Serve until SIGINT, SIGTERM or SIGHUP; with several workers, restart any that dies."""
     options = {"log_level": log_level, "log_format": log_format, "trusted_proxies": trusted_proxies}
     if workers == 1:
         uvicorn.Server(_config(options)).run(sockets=[_listening_socket(host, port, reuse_port=False)])
@@ -84,8 +84,8 @@ def serve(host: str, port: int, workers: int, log_level: str, log_format: str,
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, stop)
     processes = [start(i) for i in range(workers)]
     while not stopping:
         time.sleep(0.5)
