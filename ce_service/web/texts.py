@@ -370,13 +370,6 @@ INSTALL_STEPS = [
     ("vivo / OPPO 浏览器", "点底部菜单“≡”→“添加到桌面”（或“添加到主屏幕”）。"),
     ("Chrome 或其他浏览器", "点右上角菜单“⋮”→“添加到主屏幕”或“安装应用”。"),
 ]
-# Refusals of a year the person has no period for (records/service.py), by message and by code.
-MESSAGE_ZH.extend([
-    ["^must be (\\d+) or later: your registration starts in \\d+$", "不能早于 $1 年：您在登记系统中的任职记录从 $1 年开始"],
-    ["^no period of yours is registered.*$", "您在登记系统中还没有任职记录，暂不能登记学时，请联系所在单位"],
-])
-W2B_CODE_ZH = {"before_first_period": "不能早于 {year} 年：您在登记系统中的任职记录从 {year} 年开始",
-               "no_period": "您在登记系统中还没有任职记录，暂不能登记学时，请联系所在单位"}
 
 
 # ---- the reviewers' pages (issue 15, W3): the certificate before the decision, units by name, ready-made return
@@ -390,7 +383,7 @@ ZH.update({
     "failed_not_found": "{n} 条不存在或不在您的审核范围内",
     "failed_other": "{n} 条未能通过，请稍后再试",
     "search_label": "姓名或身份证号",
-    "search_placeholder": "姓名，或 18 位身份证号",
+    "search_placeholder": "姓名或完整身份证号",
     "search": "查询",
     "clear_filters": "清除条件",
     "searched_for": "检索：{q}",
