@@ -16,6 +16,12 @@ from tests.builders import OTHER_UNIT, UNIT, api_client, national_id, person, re
 NID = national_id(11)                      # an engineer in Kaili (Guizhou), unit UNIT
 HUBEI = national_id(12, region="420100")   # an engineer in Wuhan (Hubei), unit OTHER_UNIT
 TODAY = clock.today()
+
+
+@pytest.fixture(autouse=True)
+def same_today(monkeypatch):
+    """The service's today is the tests' TODAY, also when a run crosses midnight in China."""
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
 ENTRY = {"kind": "falsification", "reason": "伪造继续教育学时证明", "date": (TODAY - timedelta(days=3)).isoformat(),
          "document": "黔人社诚〔2024〕3号", "bars_declaration": True}
 
