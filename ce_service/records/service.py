@@ -55,7 +55,7 @@ def year_outside_periods(year: int, first_year: int | None) -> FieldError | None
                           code="no_period")
     if year < first_year:
         return FieldError("year", f"must be {first_year} or later: your registration starts in {first_year}",
-                          code="before_first_period", params={"year": first_year})
+                          code="before_first_period", params={"first_year": first_year})
     return None
 
 

@@ -225,6 +225,7 @@ def labels() -> dict[str, dict[str, str]]:
 ZH.update({
     "category_hint": "公需科目：各专业都要学的政策法规、职业道德等；专业科目：本专业的知识和技能。",
     "certificate_kept": "已上传证书；如需更换，请重新选择。",
+    "certificate_choose": "拍照或选择文件",
     "certificate_restored": "已保留之前选择的证书：{name}（{size} MB）；如需更换，请重新选择。",
     "choose_one": "请选择一项",
     "shrinking": "正在压缩照片…",
