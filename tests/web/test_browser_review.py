@@ -13,6 +13,7 @@ from playwright.async_api import expect
 
 from tests.builders import PASSWORD, UNIT, national_id, person, record, user
 from tests.web.browsing import DESK, EXPECT_MS, PHONE, YEAR, certificate_photo, eventually, shot, sign_in
+from tests.web.test_accessibility import audit
 
 DESK_800 = {**DESK, "viewport": {"width": 1280, "height": 800}}
 UNIT_NAME = "凯里市建筑设计院"
@@ -60,6 +61,7 @@ async def test_the_record_page_shows_the_certificate_before_the_buttons(live_ser
         page = await context.new_page()
         await sign_in(page, base, "unitboss")
         await shot(page, f"w3-{size}-queue")
+        assert await audit(page, f"{size} queue") == []
         await page.goto(f"{base}/review/records/{ids[0]}")
         certificate = page.locator("img.evidence")
         await expect(certificate).to_be_visible()
@@ -219,6 +221,7 @@ async def test_departments_close_duplicate_flags_on_their_page(live_server, brow
         await expect(page.get_by_role("link", name=re.compile("本人登记的记录：建筑节能技术"))).to_be_visible()
         await expect(page.get_by_role("link", name=re.compile("官方记录：建筑节能技术"))).to_be_visible()
         await shot(page, f"w3-{size}-duplicates")
+        assert await audit(page, f"{size} duplicates") == []
         await context.close()
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
