@@ -18,11 +18,20 @@ log = logging.getLogger("ce_service.errors")
 PROBLEM_JSON = "application/problem+json"
 
 
+Param = str | int | float
+
+
 class FieldError(msgspec.Struct):
-    """Which field is wrong and why."""
+    """Which field is wrong and why: `message` in English for machines, `code` and `params` to say it in any language.
+
+    Codes are few and shared (ce_service/web/texts.py CODE_ZH says each in Chinese); `params` carry the numbers
+    a sentence needs (e.g. too_large with {"max": 24}). A code of "invalid" means no finer code was given.
+    """
 
     field: str
     message: str
+    code: str = "invalid"
+    params: dict[str, Param] = {}
 
 
 class DomainError(Exception):
@@ -80,15 +89,22 @@ class Invalid(DomainError):
     status, slug, title = 422, "validation", "Validation failed"
 
     @classmethod
-    def field(cls, field: str, message: str) -> "Invalid":
+    def field(cls, field: str, message: str, code: str = "invalid", params: dict[str, Param] | None = None) -> "Invalid":
         """One wrong field."""
-        return cls(f"{field}: {message}", [FieldError(field, message)])
+        return cls(f"{field}: {message}", [FieldError(field, message, code=code, params=params or {})])
 
     @classmethod
     def of(cls, errors: list[FieldError]) -> "Invalid":
         """Several wrong fields at once."""
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         return cls(detail, errors)
+
+
+def file_too_large(field: str, size: int, max_bytes: int) -> TooLarge:
+    """413 for a file over the limit, naming the field: file_too_large with the limit in MB (max_mb) and the size."""
+    message = f"is {size} bytes; at most {max_bytes} are accepted"
+    return TooLarge(f"The file {message}.", [FieldError(field, message, code="file_too_large", params={
+        "max_mb": megabytes(max_bytes), "size_mb": megabytes(size), "max_bytes": max_bytes})])
 
 
 class TooManyRequests(DomainError):
@@ -119,13 +135,15 @@ def problem_body(status: int, slug: str, title: str, detail: str, errors: list[F
     """One RFC 9457 problem document."""
     body: dict[str, Any] = {"type": f"urn:ce-service:problem:{slug}", "title": title, "status": status, "detail": detail}
     if errors is not None:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+        body["errors"] = [{"field": e.field, "message": e.message, "code": e.code, "params": e.params} for e in errors]
     return body
 
 
 def problem_of(exc: DomainError) -> dict[str, Any]:
     """The problem document of a domain error (as a response body, or inside a batch answer)."""
-    return problem_body(exc.status, exc.slug, exc.title, exc.detail, exc.errors if isinstance(exc, Invalid) else None)
+    # Validation always lists its errors (maybe none); any other error does when it names a field (e.g. a file too large).
+    errors = exc.errors if isinstance(exc, Invalid) or exc.errors else None
+    return problem_body(exc.status, exc.slug, exc.title, exc.detail, errors)
 
 
 def problem(status: int, slug: str, title: str, detail: str, errors: list[FieldError] | None = None,
@@ -138,14 +156,60 @@ def problem(status: int, slug: str, title: str, detail: str, errors: list[FieldE
 _PATH = re.compile(r" - at `\$(.*)`$")
 
 
+# msgspec's (and litestar's) messages, by what they mean: (pattern, code, the params its groups fill).
+_SCHEMA_CODES: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
+    (re.compile(r"^Object missing required field `([^`]+)`"), "required", ("name",)),
+    (re.compile(r"^Object contains unknown field `([^`]+)`"), "unknown_field", ("name",)),
+    (re.compile(r"^Expected `\w+` of length <= (\d+)"), "too_long", ("max",)),
+    (re.compile(r"^Expected `\w+` of length >= 1$"), "required", ()),
+    (re.compile(r"^Expected `\w+` of length >= (\d+)"), "too_short", ("min",)),
+    (re.compile(r"^Expected `(?:int|float|number)` <= (-?[\d.]+)"), "too_large", ("max",)),
+    (re.compile(r"^Expected `(?:int|float|number)` < (-?[\d.]+)"), "too_large", ("max",)),
+    (re.compile(r"^Expected `(?:int|float|number)` >= (-?[\d.]+)"), "too_small", ("min",)),
+    (re.compile(r"^Expected `(?:int|float|number)` > (-?[\d.]+)"), "not_above", ("min",)),
+    (re.compile(r"^Expected `(?:int|float|number)` that is a multiple of"), "bad_value", ()),
+    (re.compile(r"^Expected `[^`]+`, got `null`"), "required", ()),   # an empty cell of an import, or a JSON null
+    (re.compile(r"^Expected `([^`]+)`, got `[^`]+`"), "wrong_type", ("expected",)),
+    (re.compile(r"^Expected `(?:array|object)` of length"), "wrong_count", ()),
+    (re.compile(r"^Invalid enum value"), "one_of", ()),
+    (re.compile(r"^Invalid RFC3339 encoded (?:date|datetime)"), "bad_date", ()),
+    (re.compile(r"^Invalid RFC3339 encoded time"), "bad_time", ()),
+    (re.compile(r"^(?:Missing required|is required)", re.IGNORECASE), "required", ()),
+)
+
+
+def schema_code(message: str) -> tuple[str, dict[str, Param]]:
+    """The code and params of a message from msgspec or litestar's parameter parsing; bad_value when none fits."""
+    for pattern, code, names in _SCHEMA_CODES:
+        if match := pattern.search(message):
+            params: dict[str, Param] = {}
+            for name, value in zip(names, match.groups()):
+                params[name] = _number(value)
+            return code, params
+    return "bad_value", {}
+
+
+def _number(text: str) -> Param:
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def megabytes(size: int) -> int | float:
+    """Bytes as MB (2^20) for a sentence: 10485760 -> 10, 1572864 -> 1.5."""
+    value = round(size / (1 << 20), 1)
+    return int(value) if value.is_integer() else value
+
+
 def field_error_from_msgspec(exc: msgspec.ValidationError) -> FieldError:
     """Turn msgspec's 'Expected `int`, got `str` - at `$.periods[0].from_year`' into a FieldError."""
     text = str(exc)
     match = _PATH.search(text)
-    if not match:
-        return FieldError("body", text)
-    path = match.group(1).lstrip(".") or "body"
-    return FieldError(path, text[: match.start()])
+    path, message = ("body", text) if not match else (match.group(1).lstrip(".") or "body", text[: match.start()])
+    code, params = schema_code(message)
+    return FieldError(path, message, code=code, params=params)
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
@@ -166,12 +230,18 @@ _MISSING = re.compile(r"Missing required (?:query |header |cookie |path )?parame
 
 def _litestar_validation(request: Request, exc: ValidationException) -> Response:
     # Raised for path and query parameters that are missing or do not parse (e.g. year=abc).
-    errors = [FieldError(str(e.get("key", "")), str(e.get("message", ""))) for e in (exc.extra or []) if isinstance(e, dict)]
+    errors = [_parameter_error(str(e.get("key", "")), str(e.get("message", "")))
+              for e in (exc.extra or []) if isinstance(e, dict)]
     if not errors and (missing := _MISSING.search(str(exc.detail))):
-        errors = [FieldError(missing.group(1), "is required")]
+        errors = [FieldError(missing.group(1), "is required", code="required")]
     if not errors:
         return problem(400, "bad-request", "Bad request", str(exc.detail))
     return problem(422, "validation", "Validation failed", "; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+
+
+def _parameter_error(key: str, message: str) -> FieldError:
+    code, params = schema_code(message)
+    return FieldError(key, message, code=code, params=params)
 
 
 def _http(request: Request, exc: HTTPException) -> Response:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 
+def half_hours_problem(hours: float, maximum: int) -> tuple[str, str, dict[str, int]] | None:
+    """(message, code, params) saying why `hours` is not an acceptable amount for one record, or None."""
+    if hours != hours or hours <= 0:  # hours != hours catches NaN
+        return "must be greater than 0", "not_above", {"min": 0}
+    if hours > maximum:
+        return f"must be at most {maximum}", "too_large", {"max": maximum}
+    if hours * 2 != int(hours * 2):
+        return "must be a multiple of 0.5", "not_half_hour_step", {}
+    return None
+
+
 def half_hours_error(hours: float, maximum: int) -> str | None:
     """Why `hours` is not an acceptable amount for one record, or None."""
-    if hours != hours or hours <= 0:  # hours != hours catches NaN
-        return "must be greater than 0"
-    if hours > maximum:
-        return f"must be at most {maximum}"
-    if hours * 2 != int(hours * 2):
-        return "must be a multiple of 0.5"
-    return None
+    problem = half_hours_problem(hours, maximum)
+    return problem[0] if problem else None
 
 
 def to_half_hours(hours: float) -> int:

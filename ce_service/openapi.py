@@ -17,9 +17,15 @@ PROBLEM = Schema(
         "status": Schema(type=OpenAPIType.INTEGER),
         "detail": Schema(type=OpenAPIType.STRING),
         "errors": Schema(type=OpenAPIType.ARRAY, description="which fields are wrong, and why",
-                         items=Schema(type=OpenAPIType.OBJECT, required=["field", "message"],
-                                      properties={"field": Schema(type=OpenAPIType.STRING),
-                                                  "message": Schema(type=OpenAPIType.STRING)})),
+                         items=Schema(type=OpenAPIType.OBJECT, required=["field", "message", "code", "params"],
+                                      properties={
+                                          "field": Schema(type=OpenAPIType.STRING),
+                                          "message": Schema(type=OpenAPIType.STRING, description="in English"),
+                                          "code": Schema(type=OpenAPIType.STRING, description=(
+                                              "why, as a short code (required, too_long, too_large, in_future, "
+                                              "bad_national_id, file_too_large, ...); invalid when none is finer")),
+                                          "params": Schema(type=OpenAPIType.OBJECT, description=(
+                                              "the numbers the code needs, e.g. {\"max\": 200} or {\"max_mb\": 10}"))})),
     },
 )
 

@@ -27,7 +27,7 @@ class StrictDTO(MsgspecDTO):
     def decode_bytes(self, value: bytes) -> Any:
         """Decode and validate the body; msgspec errors become 400/422 problem documents."""
         if not self.allow_nul and b"\\u0000" in value:
-            raise Invalid.field("body", "text must not contain the NUL character (\\u0000)")
+            raise Invalid.field("body", "text must not contain the NUL character (\\u0000)", code="nul_character")
         decoder = self._decoders.get(self.model_type)
         if decoder is None:
             decoder = self._decoders[self.model_type] = msgspec.json.Decoder(self.model_type, strict=True)

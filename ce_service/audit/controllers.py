@@ -27,9 +27,10 @@ async def list_checkpoints(db: asyncpg.Connection, after_seq: int = 0, limit: in
     """Signed checkpoints of the record history's hash chain (Ed25519 over the canonical JSON of seq, hash, at, kid)."""
     errors = []
     if not 0 <= after_seq <= 2**62:
-        errors.append(FieldError("after_seq", "must be between 0 and 2^62"))
+        errors.append(FieldError("after_seq", "must be between 0 and 2^62", code="out_of_range",
+                                 params={"min": 0, "max": 2**62}))
     if not 1 <= limit <= MAX_PAGE:
-        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}", code="out_of_range", params={"min": 1, "max": MAX_PAGE}))
     if errors:
         raise Invalid.of(errors)
     return CheckpointPage(await checkpoints.page(db, after_seq, limit), after_seq, limit)

@@ -89,29 +89,32 @@ def check_question(from_year: int, to_year: int, as_of: str | None, now: datetim
     errors = []
     this_year = now.astimezone(clock.CHINA).year
     if from_year > to_year:
-        errors.append(FieldError("from_year", "must not be after to_year"))
+        errors.append(FieldError("from_year", "must not be after to_year", code="years_reversed"))
     elif to_year - from_year + 1 > MAX_YEARS:
-        errors.append(FieldError("to_year", f"at most {MAX_YEARS} years can be asked at once"))
+        errors.append(FieldError("to_year", f"at most {MAX_YEARS} years can be asked at once", code="too_many_years",
+                                 params={"max": MAX_YEARS}))
     if to_year > this_year:
-        errors.append(FieldError("to_year", f"must not be in the future (this year is {this_year})"))
+        errors.append(FieldError("to_year", f"must not be in the future (this year is {this_year})",
+                                 code="year_in_future", params={"year": this_year}))
     if from_year < 1950:
-        errors.append(FieldError("from_year", "must be 1950 or later"))
+        errors.append(FieldError("from_year", "must be 1950 or later", code="before_year", params={"min": 1950}))
     instant = None
     if as_of is not None:
         # An unencoded "+08:00" in a query string arrives as " 08:00": put the plus back.
         as_of = _SPACED_OFFSET.sub(r"\1+\2", as_of.strip())
         if not _RFC3339.match(as_of):
-            errors.append(FieldError("as_of", "must be an RFC 3339 instant with an offset, e.g. 2023-08-10T23:59:59+08:00"))
+            errors.append(FieldError("as_of", "must be an RFC 3339 instant with an offset, e.g. 2023-08-10T23:59:59+08:00",
+                                     code="bad_instant"))
         else:
             try:
                 instant = datetime.fromisoformat(as_of.replace("z", "Z"))
             except ValueError:
-                errors.append(FieldError("as_of", "is not a real date and time"))
+                errors.append(FieldError("as_of", "is not a real date and time", code="bad_instant"))
             else:
                 if instant > now:
-                    errors.append(FieldError("as_of", "must not be in the future"))
+                    errors.append(FieldError("as_of", "must not be in the future", code="in_future"))
                 elif instant < EARLIEST:
-                    errors.append(FieldError("as_of", "must not be before 1950"))
+                    errors.append(FieldError("as_of", "must not be before 1950", code="before_year", params={"min": 1950}))
     if errors:
         raise Invalid.of(errors)
     return instant
@@ -191,10 +194,10 @@ def check_region(region: str | None, client: ApiClient) -> str | None:
         return None
     region = region.strip()
     if message := region_error(region):
-        raise Invalid.field("region", message)
+        raise Invalid.field("region", message, code="bad_region")
     if not client.covers(region):
         # A review system judges declarations made where it works, not elsewhere.
-        raise Invalid.field("region", "is outside the regions this client may act for")
+        raise Invalid.field("region", "is outside the regions this client may act for", code="out_of_scope")
     return region
 
 
@@ -261,7 +264,7 @@ async def answer_one(conn: asyncpg.Connection, client: ApiClient, book: RuleBook
     """The answer for one person (422 bad ID, years or region, 404 not in the registry)."""
     now = clock.now()
     if message := national_id_error(national_id, today=clock.today()):
-        raise Invalid.field("national_id", message)
+        raise Invalid.field("national_id", message, code="bad_national_id")
     instant = check_question(from_year, to_year, as_of, now)
     region = check_region(region, client)
     row = (await _rows(conn, [national_id], from_year, to_year, instant)).get(national_id)
@@ -277,7 +280,7 @@ async def answer_many(conn: asyncpg.Connection, client: ApiClient, book: RuleBoo
     if len(national_ids) > MAX_BATCH:
         raise TooLarge(f"At most {MAX_BATCH} ID numbers per batch; this one has {len(national_ids)}.")
     if not national_ids:
-        raise Invalid.field("national_ids", "must list at least one ID number")
+        raise Invalid.field("national_ids", "must list at least one ID number", code="empty_list")
     now = clock.now()
     instant = check_question(from_year, to_year, as_of, now)
     region = check_region(region, client)
@@ -288,7 +291,7 @@ async def answer_many(conn: asyncpg.Connection, client: ApiClient, book: RuleBoo
     results: list[Answer | BatchError] = []
     for national_id in national_ids:
         if message := errors[national_id]:
-            error = problem_of(Invalid.field("national_id", message))
+            error = problem_of(Invalid.field("national_id", message, code="bad_national_id"))
             results.append(BatchError(mask_national_id(national_id), error))
         elif (row := rows.get(national_id)) is None or not _in_scope(client, row):
             results.append(BatchError(mask_national_id(national_id), problem_of(not_in_registry())))

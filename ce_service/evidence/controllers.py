@@ -49,7 +49,7 @@ async def upload(data: Annotated[EvidenceForm, Body(media_type=RequestEncodingTy
                  state: State) -> dict[str, str]:
     """Store a certificate photo (JPEG, PNG) or PDF, checked by its content; returns its `evidence_ref`."""
     if not isinstance(data.file, UploadFile):
-        raise Invalid.field("file", "must be a file field of the form")
+        raise Invalid.field("file", "must be a file field of the form", code="file_missing")
     return {"evidence_ref": state.evidence.save(await data.file.read())}
 
 

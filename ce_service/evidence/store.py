@@ -9,7 +9,7 @@ import re
 import warnings
 from pathlib import Path
 
-from ce_service.errors import FieldError, Invalid, TooLarge
+from ce_service.errors import FieldError, Invalid, file_too_large
 from ce_service.rendering import off_loop
 
 KINDS = {b"\xff\xd8\xff": ("jpeg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
@@ -32,6 +32,13 @@ def kind_of(content: bytes) -> str | None:
 
 def photo_error(content: bytes) -> str | None:
     """Why a photo cannot be shown (unreadable, or too many pixels), from its header alone; None if it can."""
+    problem = photo_problem(content)
+    return problem.message if problem else None
+
+
+def photo_problem(content: bytes, field: str = "evidence") -> FieldError | None:
+    """photo_error() as a field error with its code (photo_unreadable, too_many_pixels with max_megapixels)."""
+    limit = {"max_megapixels": MAX_PIXELS // 1_000_000}
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -40,11 +47,13 @@ def photo_error(content: bytes) -> str | None:
             with Image.open(io.BytesIO(content)) as image:   # reads the header only, decodes nothing
                 width, height = image.size
     except Image.DecompressionBombError:
-        return f"has too many pixels; at most {MAX_PIXELS // 1_000_000} million are accepted"
+        return FieldError(field, f"has too many pixels; at most {MAX_PIXELS // 1_000_000} million are accepted",
+                          code="too_many_pixels", params=limit)
     except (UnidentifiedImageError, OSError, ValueError):
-        return "cannot be read as a photo"
+        return FieldError(field, "cannot be read as a photo", code="photo_unreadable")
     if width * height > MAX_PIXELS:
-        return f"has {width} × {height} pixels; at most {MAX_PIXELS // 1_000_000} million are accepted"
+        return FieldError(field, f"has {width} × {height} pixels; at most {MAX_PIXELS // 1_000_000} million are accepted",
+                          code="too_many_pixels", params=limit)
     return None
 
 
@@ -93,14 +102,14 @@ class EvidenceStore:
     def save(self, content: bytes) -> str:
         """Check and store a file; returns its reference (the SHA-256 of its content, in hex)."""
         if len(content) > self.max_bytes:
-            raise TooLarge(f"The file is {len(content)} bytes; at most {self.max_bytes} are accepted.")
+            raise file_too_large("evidence", len(content), self.max_bytes)
         if not content:
-            raise Invalid.of([FieldError("evidence", "is empty")])
+            raise Invalid.of([FieldError("evidence", "is empty", code="file_empty")])
         kind = kind_of(content)
         if kind is None:
-            raise Invalid.of([FieldError("evidence", "must be a JPEG or PNG photo or a PDF file")])
-        if kind != "pdf" and (message := photo_error(content)):
-            raise Invalid.of([FieldError("evidence", message)])
+            raise Invalid.of([FieldError("evidence", "must be a JPEG or PNG photo or a PDF file", code="file_type")])
+        if kind != "pdf" and (problem := photo_problem(content)):
+            raise Invalid.of([problem])
         ref = hashlib.sha256(content).hexdigest()
         target = self.path(ref)
         if not target.exists():

@@ -48,7 +48,7 @@ async def upload(data: Annotated[ImportForm, Body(media_type=RequestEncodingType
                  db: asyncpg.Connection, state: State) -> ImportStatus:
     """Queue a CSV or XLSX file of records (units, HR) or people (HR); watch its progress at its URL."""
     if not isinstance(data.file, UploadFile):
-        raise Invalid.field("file", "must be a file field of the form")
+        raise Invalid.field("file", "must be a file field of the form", code="file_missing")
     return await queue_import(db, state, user, data.kind, data.file.filename, await data.file.read())
 
 

@@ -22,15 +22,17 @@ from ce_service.errors import (
     Forbidden,
     Invalid,
     NotFound,
-    TooLarge,
     Unavailable,
     field_error_from_msgspec,
+    file_too_large,
 )
 from ce_service.imports import queries as q
 from ce_service.imports.tables import (
     COLUMNS,
     KINDS,
     REASON_LABEL,
+    TECHNICAL_LABEL,
+    WORKPLACE,
     TableError,
     all_rows,
     file_format,
@@ -44,6 +46,8 @@ from ce_service.intake.service import IMPORT, accept_batch
 from ce_service.people.schemas import PersonIn
 from ce_service.people.service import put_person
 from ce_service.rendering import Busy, off_loop
+from ce_service.say import say_all
+from ce_service.words import CATEGORY, LEVEL
 
 PARSE_SECONDS = 20.0  # to read a file's first row at upload; a whole file in the job may take six times that
 
@@ -108,22 +112,24 @@ async def create_import(conn: asyncpg.Connection, user: User | None, uploader_na
                         content: bytes, max_bytes: int) -> ImportStatus:
     """Check the file is readable and store it, queued; the rows are checked when it runs."""
     if kind not in KINDS:
-        raise Invalid.field("kind", f"must be one of {', '.join(KINDS)}")
+        raise Invalid.field("kind", f"must be one of {', '.join(KINDS)}", code="one_of",
+                            params={"choices": ", ".join(KINDS)})
     name, regions, unit = _scope(user, kind)
     if len(content) > max_bytes:
-        raise TooLarge(f"The file is {len(content)} bytes; at most {max_bytes} are accepted.")
+        raise file_too_large("file", len(content), max_bytes)
     if not content:
-        raise Invalid.field("file", "is empty")
+        raise Invalid.field("file", "is empty", code="file_empty")
     filename = (filename or "upload").replace("\x00", "")[-255:] or "upload"
     try:
         await off_loop(first_row, content, kind, timeout=PARSE_SECONDS, pool="upload")   # someone's upload: read apart
     except TableError as exc:
-        raise Invalid.field("file", str(exc)) from None
+        raise Invalid.field("file", str(exc), code=exc.code, params=exc.params) from None
     except Busy:
         raise   # other uploads ahead of this one: 503, try again (not the file's fault)
     except Unavailable:
         raise Invalid.field("file", f"could not be read within {PARSE_SECONDS:.0f} s or its memory limit: "
-                                    "split it or save it again as a plain CSV or XLSX") from None
+                                    "split it or save it again as a plain CSV or XLSX", code="file_too_slow",
+                            params={"seconds": int(PARSE_SECONDS)}) from None
     client = await conn.fetchrow(q.IMPORTER_CLIENT, name, token_hash(secrets.token_urlsafe(32)), regions)
     import_id = await conn.fetchval(q.INSERT_IMPORT, kind, filename, file_format(content), content,
                                     user.id if user else None, uploader_name, client["id"], unit)
@@ -148,9 +154,11 @@ async def status(conn: asyncpg.Connection, user: User | None, import_id: str) ->
 async def list_imports(conn: asyncpg.Connection, user: User, limit: int, offset: int) -> ImportPage:
     """The user's imports (administrators: everyone's), newest first."""
     if not 1 <= limit <= MAX_LIST:
-        raise Invalid.field("limit", f"must be between 1 and {MAX_LIST}")
+        raise Invalid.field("limit", f"must be between 1 and {MAX_LIST}", code="out_of_range",
+                            params={"min": 1, "max": MAX_LIST})
     if not 0 <= offset <= 1_000_000:
-        raise Invalid.field("offset", "must be between 0 and 1000000")
+        raise Invalid.field("offset", "must be between 0 and 1000000", code="out_of_range",
+                            params={"min": 0, "max": 1_000_000})
     rows = await conn.fetch(q.LIST, None if user.role == "admin" else user.id, limit, offset)
     return ImportPage([_status(r) for r in rows], limit, offset)
 
@@ -260,7 +268,7 @@ async def _records(conn: asyncpg.Connection, client: ApiClient, unit: str | None
         for i, raw in enumerate(raws):
             if raw["national_id"] in units and units[raw["national_id"]] != (unit, affiliation):
                 results[i] = (chunk[i][0], raw["external_id"], "rejected", None, _errors_json(
-                    [FieldError("national_id", "this person is not in your unit")]))
+                    [FieldError("national_id", "this person is not in your unit", code="not_in_unit")]))
     todo = [i for i, r in enumerate(results) if r is None]
     if todo:
         outcome = await accept_batch(conn, client, [raws[i] for i in todo], IMPORT, max_hours)
@@ -282,7 +290,8 @@ async def _people(conn: asyncpg.Connection, client: ApiClient, chunk: list[Row],
         errors: list[FieldError] = []
         status = "rejected"
         if len({(c.get("name"), c.get("series")) for _, c in person_rows}) > 1:
-            errors = [FieldError("name", "name and series must be the same on every row of one person")]
+            errors = [FieldError("name", "name and series must be the same on every row of one person",
+                                 code="inconsistent_person")]
         else:
             try:
                 data = msgspec.convert({"name": first.get("name"), "series": first.get("series"),
@@ -293,7 +302,8 @@ async def _people(conn: asyncpg.Connection, client: ApiClient, chunk: list[Row],
             except msgspec.ValidationError as exc:
                 errors = [field_error_from_msgspec(exc)]
             except DomainError as exc:
-                errors = list(getattr(exc, "errors", None) or []) or [FieldError("national_id", exc.detail)]
+                errors = list(getattr(exc, "errors", None) or []) or [FieldError(
+                    "national_id", exc.detail, code="out_of_scope" if isinstance(exc, Forbidden) else "refused")]
         for line, _ in person_rows:
             results.append((line, key, status, None, _errors_json(errors) if errors else None))
     return results
@@ -304,11 +314,12 @@ async def report(conn: asyncpg.Connection, user: User | None, import_id: str, fm
     """(file name, bytes): every row's result, or the rejected rows as the template with the reason beside them."""
     current = await status(conn, user, import_id)
     if fmt not in ("csv", "xlsx"):
-        raise Invalid.field("format", "must be csv or xlsx")
+        raise Invalid.field("format", "must be csv or xlsx", code="one_of", params={"choices": "csv, xlsx"})
     rows = await conn.fetch(q.REPORT, current.id, "rejected" if only_rejected else None)
     stem = current.filename.rsplit(".", 1)[0]
+    labels = {c.key: c.label for c in COLUMNS[current.kind]}   # a reason names the column the person filled
     if only_rejected:
-        reasons = {r["line"]: _reason_text(r["errors"]) for r in rows}
+        reasons = {r["line"]: _reason_text(r["errors"], labels) for r in rows}
         content = await conn.fetchval("select content from imports where id = $1", current.id)
         columns = COLUMNS[current.kind]
         try:
@@ -316,21 +327,35 @@ async def report(conn: asyncpg.Connection, user: User | None, import_id: str, fm
                                    pool="report") if reasons else []
         except TableError as exc:   # an import that failed reading its file has no rejected rows to show
             raise Conflict(f"The file of this import cannot be read again: {exc}") from None
-        body = [[_cell(cells.get(c.key)) for c in columns] + [reasons[line]] for line, cells in every if line in reasons]
+        body = [[_cell(c.key, cells.get(c.key)) for c in columns] + [reasons[line]]
+                for line, cells in every if line in reasons]
         return f"{stem}-未通过.{fmt}", table_bytes(fmt, [c.label for c in columns] + [REASON_LABEL], body)
-    header = ["行号", "记录编号" if current.kind == "records" else "身份证号", "结果", "记录ID", REASON_LABEL]
+    # Chinese first; the API's English messages last, under 技术细节, for whoever wires up a system to these files.
+    header = ["行号", labels["external_id" if current.kind == "records" else "national_id"], "结果", "系统记录号",
+              REASON_LABEL, TECHNICAL_LABEL]
     body = [[r["line"], r["key"] or "", RESULT_ZH.get(r["status"], r["status"]), r["record_id"] or "",
-             _reason_text(r["errors"])] for r in rows]
+             _reason_text(r["errors"], labels), _technical_text(r["errors"])] for r in rows]
     return f"{stem}-结果.{fmt}", table_bytes(fmt, header, body)
 
 
-def _reason_text(errors_json: str | None) -> str:
+def _reason_text(errors_json: str | None, labels: dict[str, str]) -> str:
+    """Why a row was refused, in Chinese, by each error's code (rows stored before codes: by the message)."""
+    return say_all(msgspec.json.decode(errors_json), labels) if errors_json else ""
+
+
+def _technical_text(errors_json: str | None) -> str:
     if not errors_json:
         return ""
-    return "；".join(f"{e['field']}: {e['message']}" for e in msgspec.json.decode(errors_json))
+    return "; ".join(f"{e['field']}: {e['message']}" for e in msgspec.json.decode(errors_json))
 
 
-def _cell(value: Any) -> Any:
+# A cell sent back as the import reads it, in the template's words where the file used the API's codes.
+_WORDS = {"category": CATEGORY, "level": LEVEL, "workplace": {code: word for word, code in reversed(WORKPLACE.items())}}
+
+
+def _cell(key: str, value: Any) -> Any:
     if isinstance(value, datetime):
         return value.date().isoformat()
+    if isinstance(value, str) and key in _WORDS:
+        return _WORDS[key].get(value, value)
     return "" if value is None else value

@@ -65,6 +65,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 
 REASON_LABEL = "失败原因"
+TECHNICAL_LABEL = "技术细节"   # the API's English messages, for systems; people read 失败原因
 
 CATEGORY = {"公需": "public", "公需科目": "public", "专业": "professional", "专业科目": "professional"}
 LEVEL = {"正高级": "senior_full", "正高": "senior_full", "副高级": "senior_associate", "副高": "senior_associate",
@@ -73,7 +74,14 @@ WORKPLACE = {"一般": "standard", "普通": "standard", "基层": "grassroots",
 
 
 class TableError(ValueError):
-    """The file as a whole cannot be read (not CSV or XLSX, no header, a required column missing)."""
+    """The file as a whole cannot be read (not CSV or XLSX, no header, a required column missing).
+
+    The message is English, for machines and logs; `code` and `params` say it in people's words (CODE_ZH)."""
+
+    def __init__(self, message: str, code: str = "file_unreadable", **params: str | int | float) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def file_format(content: bytes) -> str:
@@ -87,7 +95,7 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TableError("the CSV file is neither UTF-8 nor GB18030 (GBK) text")
+    raise TableError("the CSV file is neither UTF-8 nor GB18030 (GBK) text", code="file_encoding")
 
 
 def check_archive(content: bytes) -> None:
@@ -104,7 +112,8 @@ def check_archive(content: bytes) -> None:
     except (zipfile.BadZipFile, ValueError, OSError):
         raise TableError("the XLSX file is not a readable ZIP archive") from None
     if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-        raise TableError(f"the XLSX file unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB: split the file")
+        raise TableError(f"the XLSX file unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB: split the file",
+                         code="file_unpacks_too_large", max_mb=MAX_UNPACKED_BYTES >> 20)
     for m in members:
         if m.file_size > 1 << 20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
             raise TableError(f"the XLSX member {m.filename[:60]} is packed {m.file_size // max(m.compress_size, 1)} "
@@ -114,10 +123,12 @@ def check_archive(content: bytes) -> None:
         if m.file_size <= MAX_SHARED_STRINGS_BYTES:
             continue
         if m.filename in shared or m.filename.endswith("sharedStrings.xml"):
-            raise TableError(f"the XLSX file has more than {MAX_SHARED_STRINGS_BYTES >> 20} MB of text: split the file")
+            raise TableError(f"the XLSX file has more than {MAX_SHARED_STRINGS_BYTES >> 20} MB of text: split the file",
+                             code="file_unpacks_too_large", max_mb=MAX_SHARED_STRINGS_BYTES >> 20)
         if m.filename not in worksheets:
             raise TableError(f"the XLSX member {m.filename[:60]} unpacks to more than {MAX_SHARED_STRINGS_BYTES >> 20} MB"
-                             " (only worksheets may): save the file again without pictures or other objects")
+                             " (only worksheets may): save the file again without pictures or other objects",
+                             code="file_has_objects", max_mb=MAX_SHARED_STRINGS_BYTES >> 20)
 
 
 SMALL_PART_BYTES = 1 << 20   # [Content_Types].xml and the workbook's relationships: a few kilobytes in any real file
@@ -199,7 +210,8 @@ def _raw_rows(content: bytes) -> Iterator[list[Any]]:
         except TableError:
             raise
         except Exception as exc:  # a damaged cell or row (bad XML, a date serial out of range, a missing string)
-            raise TableError(f"the XLSX file cannot be read beyond row {line} ({_why(exc)})") from None
+            raise TableError(f"the XLSX file cannot be read beyond row {line} ({_why(exc)})", code="row_unreadable",
+                             line=line + 1) from None
         finally:
             book.close()
     else:
@@ -210,7 +222,8 @@ def _raw_rows(content: bytes) -> Iterator[list[Any]]:
         try:
             yield from reader
         except csv.Error as exc:  # e.g. a field longer than the csv module takes (128 KiB)
-            raise TableError(f"the CSV file cannot be read at line {reader.line_num}: {_why(exc)}") from None
+            raise TableError(f"the CSV file cannot be read at line {reader.line_num}: {_why(exc)}", code="row_unreadable",
+                             line=reader.line_num) from None
 
 
 def _why(exc: Exception) -> str:
@@ -226,14 +239,15 @@ def read_rows(content: bytes, kind: str) -> Iterator[tuple[int, dict[str, Any]]]
     rows = _raw_rows(content)
     header = next(rows, None)
     if header is None:
-        raise TableError("the file is empty: the first row must be the header of the template")
+        raise TableError("the file is empty: the first row must be the header of the template", code="file_no_header")
     keys = [names.get(str(h).strip().split("(")[0].split("（")[0].strip()) if h is not None else None for h in header]
     missing = [f"{c.label} ({c.key})" for c in columns if c.required and c.key not in keys]
     if missing:
-        raise TableError("missing columns: " + ", ".join(missing) + "; download the template for the header")
+        raise TableError("missing columns: " + ", ".join(missing) + "; download the template for the header",
+                         code="missing_columns", columns="、".join(c.label for c in columns if c.required and c.key not in keys))
     for line, row in enumerate(rows, start=2):
         if line - 1 > MAX_ROWS:
-            raise TableError(f"more than {MAX_ROWS} rows: split the file")
+            raise TableError(f"more than {MAX_ROWS} rows: split the file", code="too_many_rows", max=MAX_ROWS)
         cells = {key: _clean(row[i]) for i, key in enumerate(keys) if key is not None and i < len(row)}
         if any(v is not None for v in cells.values()):
             yield line, cells

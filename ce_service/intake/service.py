@@ -37,7 +37,8 @@ class _Good:
 
 
 def _conflict() -> list[FieldError]:
-    return [FieldError("external_id", "conflict: this external_id was sent before with different content")]
+    return [FieldError("external_id", "conflict: this external_id was sent before with different content",
+                       code="external_id_conflict")]
 
 
 async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records: list[Any], source: str,
@@ -46,7 +47,7 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
     if len(raw_records) > MAX_BATCH:
         raise TooLarge(f"At most {MAX_BATCH} records per request; this one has {len(raw_records)}.")
     if not raw_records:
-        raise Invalid.field("records", "must hold at least one record")
+        raise Invalid.field("records", "must hold at least one record", code="empty_list")
     today = clock.today()
     results: list[RecordResult | None] = [None] * len(raw_records)
     good: list[_Good] = []
@@ -77,10 +78,11 @@ async def accept_batch(conn: asyncpg.Connection, client: ApiClient, raw_records:
                 unknown.append(item)
             elif person["name"] != item.record.name.strip():
                 results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
-                    "name", "does not match the name registered for this ID number")])
+                    "name", "does not match the name registered for this ID number", code="name_mismatch")])
             elif not client.covers(person["regions"][-1] if person["regions"] else None):
                 results[item.position] = RecordResult(item.record.external_id, "rejected", errors=[FieldError(
-                    "national_id", "this person is outside the regions this client may send for")])
+                    "national_id", "this person is outside the regions this client may send for",
+                    code="out_of_scope")])
             else:
                 known.append(item)
         await _store_known(conn, client, source, known, people, results)
@@ -106,7 +108,8 @@ async def sent_by(conn: asyncpg.Connection, client: ApiClient, *, external_id: s
                   after: str | None) -> SentPage:
     """A page of what this client sent and where each record stands."""
     if not 1 <= limit <= MAX_SENT_PAGE:
-        raise Invalid.field("limit", f"must be between 1 and {MAX_SENT_PAGE}")
+        raise Invalid.field("limit", f"must be between 1 and {MAX_SENT_PAGE}", code="out_of_range",
+                            params={"min": 1, "max": MAX_SENT_PAGE})
     rows = await conn.fetch(q.SENT_BY, client.id, external_id, after, limit + 1)
     items = [SentRecord(r["external_id"], r["status"], r["record_id"], r["reason"], r["received_at"]) for r in rows[:limit]]
     return SentPage(items, items[-1].external_id if len(rows) > limit else None)

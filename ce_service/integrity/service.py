@@ -32,11 +32,11 @@ MAX_UNITS_PAGE = 500
 
 def _text_errors(field: str, value: str, *, required: bool) -> list[FieldError]:
     if "\x00" in value:
-        return [FieldError(field, "must not contain the NUL character (\\u0000)")]
+        return [FieldError(field, "must not contain the NUL character (\\u0000)", code="nul_character")]
     if required and not value.strip():
-        return [FieldError(field, "must not be blank")]
+        return [FieldError(field, "must not be blank", code="required")]
     if len(value.strip()) > MAX_TEXT:
-        return [FieldError(field, f"must be at most {MAX_TEXT} characters")]
+        return [FieldError(field, f"must be at most {MAX_TEXT} characters", code="too_long", params={"max": MAX_TEXT})]
     return []
 
 
@@ -44,21 +44,23 @@ def entry_errors(kind: str, reason: str, on: date | None, document: str) -> list
     """What is wrong with a new entry, field by field (the API and the web form check the same)."""
     errors = []
     if kind not in KINDS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(KINDS)}"))
+        errors.append(FieldError("kind", f"must be one of {', '.join(KINDS)}", code="one_of",
+                                 params={"choices": ", ".join(KINDS)}))
     errors += _text_errors("reason", reason, required=True)
     if on is None:
-        errors.append(FieldError("date", "must be a date YYYY-MM-DD"))
+        errors.append(FieldError("date", "must be a date YYYY-MM-DD", code="bad_date"))
     elif on > clock.today():
-        errors.append(FieldError("date", "must not be in the future (China date)"))
+        errors.append(FieldError("date", "must not be in the future (China date)", code="in_future"))
     elif on < EARLIEST:
-        errors.append(FieldError("date", f"must be {EARLIEST.year} or later"))
+        errors.append(FieldError("date", f"must be {EARLIEST.year} or later", code="before_year",
+                                 params={"min": EARLIEST.year}))
     errors += _text_errors("document", document, required=False)
     return errors
 
 
 def _check_national_id(national_id: str) -> None:
     if message := national_id_error(national_id):
-        raise Invalid.field("national_id", message)
+        raise Invalid.field("national_id", message, code="bad_national_id")
 
 
 def _entry(row: asyncpg.Record, masked: bool) -> EntryOut:
@@ -140,9 +142,9 @@ async def _revoked_approvals(conn: asyncpg.Connection, regions: list[str] | None
                              series_excluded: list[str], after: int | None, limit: int) -> RevokedApprovalPage:
     errors = []
     if not 1 <= limit <= MAX_UNITS_PAGE:
-        errors.append(FieldError("limit", f"must be between 1 and {MAX_UNITS_PAGE}"))
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_UNITS_PAGE}", code="out_of_range", params={"min": 1, "max": MAX_UNITS_PAGE}))
     if after is not None and (not 1 <= after < 2**63 or not await conn.fetchval(q.REVOCATION_EXISTS, after)):
-        errors.append(FieldError("after", "must be a next_after this list gave"))
+        errors.append(FieldError("after", "must be a next_after this list gave", code="bad_cursor"))
     if errors:
         raise Invalid.of(errors)
     rows = await conn.fetch(q.REVOKED_UNIT_APPROVALS, regions, series_only, series_excluded, after, limit + 1)

@@ -18,7 +18,7 @@ from ce_service.people.validation import exemption_errors, person_errors
 def check_national_id(national_id: str) -> None:
     """Raise a 422 naming `national_id` when the ID is malformed or its check character is wrong."""
     if message := national_id_error(national_id):
-        raise Invalid.field("national_id", message)
+        raise Invalid.field("national_id", message, code="bad_national_id")
 
 
 async def put_person(conn: asyncpg.Connection, client: ApiClient, national_id: str, data: PersonIn,
@@ -68,7 +68,8 @@ async def add_exemption(conn: asyncpg.Connection, client: ApiClient, national_id
         raise NotFound("No person with this ID number in the registry.")
     if person["first_year"] is not None and data.from_year < person["first_year"]:
         # Those years are not_applicable already: an exemption there would say something untrue.
-        raise Invalid.field("from_year", f"must not be before the person's first period ({person['first_year']})")
+        raise Invalid.field("from_year", f"must not be before the person's first period ({person['first_year']})",
+                            code="before_first_period", params={"first_year": person["first_year"]})
     person_id = person["id"]
     exemption_id = await conn.fetchval(q.INSERT_EXEMPTION, person_id, data.from_year, data.to_year, data.reason,
                                        data.note, f"client:{client.id}:{client.name}")

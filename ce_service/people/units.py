@@ -17,13 +17,14 @@ async def save_unit(conn: asyncpg.Connection, code: str, name: str, kind: str, r
     """Add a unit (or an agency, an industry department) or update its name, kind, region and department."""
     errors = []
     if message := credit_code_error(code):
-        errors.append(FieldError("code", message))
+        errors.append(FieldError("code", message, code="bad_credit_code"))
     if not name.strip():
-        errors.append(FieldError("name", "must not be blank"))
+        errors.append(FieldError("name", "must not be blank", code="required"))
     if kind not in (*UNIT_KINDS, *AGENCY_KINDS):
-        errors.append(FieldError("kind", f"must be one of {', '.join((*UNIT_KINDS, *AGENCY_KINDS))}"))
+        errors.append(FieldError("kind", f"must be one of {', '.join((*UNIT_KINDS, *AGENCY_KINDS))}", code="one_of",
+                                 params={"choices": ", ".join((*UNIT_KINDS, *AGENCY_KINDS))}))
     if message := region_error(region):
-        errors.append(FieldError("region", message))
+        errors.append(FieldError("region", message, code="bad_region"))
     if errors:
         raise Invalid.of(errors)
     async with conn.transaction():
@@ -33,7 +34,7 @@ async def save_unit(conn: asyncpg.Connection, code: str, name: str, kind: str, r
         if before and before["in_use"] and affiliation_of(before["kind"]) != affiliation_of(kind):
             raise Invalid.field("kind", f"people's periods name this organisation as their "
                                         f"{affiliation_of(before['kind'])}: it cannot change to a kind of "
-                                        f"{affiliation_of(kind)} while they do")
+                                        f"{affiliation_of(kind)} while they do", code="kind_in_use")
         await conn.execute(q.UPSERT_UNIT, code, name.strip(), kind, region, department.strip())
 
 

@@ -98,11 +98,12 @@ def scope_of(region: str) -> str:
 MAX_DISPLAY_NAME = 100
 
 
-def _display_name_error(display_name: str | None) -> str | None:
+def _display_name_error(display_name: str | None) -> FieldError | None:
     if display_name is not None and not 1 <= len(display_name.strip()) <= MAX_DISPLAY_NAME:
-        return f"must be 1 to {MAX_DISPLAY_NAME} characters"
+        code, params = ("too_long", {"max": MAX_DISPLAY_NAME}) if display_name.strip() else ("required", {})
+        return FieldError("display_name", f"must be 1 to {MAX_DISPLAY_NAME} characters", code=code, params=params)
     if display_name is not None and any(ord(c) < 32 or ord(c) == 127 for c in display_name):
-        return "must not contain control characters"
+        return FieldError("display_name", "must not contain control characters", code="control_character")
     return None
 
 
@@ -110,17 +111,18 @@ def _settings_errors(name: str, base_url: str, region: str, interval_seconds: in
     errors = []
     if not (name and len(name) <= 63 and name[0].isascii() and name[0].isalnum()
             and all(c.isascii() and (c.isalnum() and not c.isupper() or c in "-_") for c in name)):
-        errors.append(FieldError("name", "must be 1 to 63 lower-case letters, digits, '-' or '_'"))
+        errors.append(FieldError("name", "must be 1 to 63 lower-case letters, digits, '-' or '_'", code="bad_value"))
     try:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError
     except (ValueError, httpx.InvalidURL):
-        errors.append(FieldError("base_url", "must be an http:// or https:// URL"))
+        errors.append(FieldError("base_url", "must be an http:// or https:// URL", code="bad_value"))
     if message := region_error(region):
-        errors.append(FieldError("region", message))
+        errors.append(FieldError("region", message, code="bad_region"))
     if not 60 <= interval_seconds <= 604800:
-        errors.append(FieldError("interval_seconds", "must be between 60 (a minute) and 604800 (a week)"))
+        errors.append(FieldError("interval_seconds", "must be between 60 (a minute) and 604800 (a week)",
+                                 code="out_of_range", params={"min": 60, "max": 604800}))
     return errors
 
 
@@ -129,14 +131,15 @@ async def add_platform(conn: asyncpg.Connection, name: str, base_url: str, token
     """Configure a platform to pull from; its records are registered by a client row of its own."""
     errors = _settings_errors(name, base_url, region, interval_seconds)
     if not token.strip():
-        errors.append(FieldError("token", "must not be empty"))
-    if message := _display_name_error(display_name):
-        errors.append(FieldError("display_name", message))
+        errors.append(FieldError("token", "must not be empty", code="required"))
+    if error := _display_name_error(display_name):
+        errors.append(error)
     if errors:
         raise Invalid.of(errors)
     async with conn.transaction():
         if await conn.fetchval("select 1 from platforms where name = $1", name):
-            raise Invalid.field("name", f"a platform named {name} exists; change it with `platforms set`")
+            raise Invalid.field("name", f"a platform named {name} exists; change it with `platforms set`",
+                                code="duplicate")
         client_id = await conn.fetchval(q.INSERT_CLIENT, f"platform:{name}", token_hash(secrets.token_urlsafe(32)),
                                         [scope_of(region)])
         return await conn.fetchval(q.INSERT_PLATFORM, name, base_url, token.strip(), region, interval_seconds, client_id,
@@ -147,8 +150,8 @@ async def change_platform(conn: asyncpg.Connection, name: str, *, base_url: str 
                           interval_seconds: int | None = None, enabled: bool | None = None,
                           display_name: str | None = None) -> None:
     """Change a platform's URL, token, interval, name for people, or whether it is pulled."""
-    if message := _display_name_error(display_name):
-        raise Invalid.field("display_name", message)
+    if error := _display_name_error(display_name):
+        raise Invalid.of([error])
     if await conn.fetchval(q.UPDATE_PLATFORM, name, base_url, token, interval_seconds, enabled,
                            display_name.strip() if display_name else None) is None:
         raise NotFound(f"No platform named {name}.")
@@ -180,7 +183,8 @@ MAX_SET_ASIDE_PAGE = 500
 async def set_aside(conn: asyncpg.Connection, name: str, after: int | None, limit: int) -> SetAsidePage:
     """A page of what a platform sent that could not be used, with the reasons."""
     if not 1 <= limit <= MAX_SET_ASIDE_PAGE:
-        raise Invalid.field("limit", f"must be between 1 and {MAX_SET_ASIDE_PAGE}")
+        raise Invalid.field("limit", f"must be between 1 and {MAX_SET_ASIDE_PAGE}", code="out_of_range",
+                            params={"min": 1, "max": MAX_SET_ASIDE_PAGE})
     await platform_status(conn, name)
     rows = await conn.fetch(q.SET_ASIDE_PAGE, name, after, limit + 1)
     items = []

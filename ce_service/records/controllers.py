@@ -23,7 +23,8 @@ async def create_record(data: RecordIn, user: User, db: asyncpg.Connection,
                         state: State) -> Response[CreatedRecordOut]:
     """Save a new record as a draft (201, with warnings: e.g. a duplicate); the same client_key again: the first (200)."""
     if data.evidence_ref is not None and not state.evidence.exists(data.evidence_ref):
-        raise Invalid.field("evidence_ref", "no file with this reference was uploaded; upload it first")
+        raise Invalid.field("evidence_ref", "no file with this reference was uploaded; upload it first",
+                            code="evidence_missing")
     record, created = await service.create_draft(db, user, data, state.settings.max_hours_per_record)
     return Response(record, status_code=201 if created else 200)
 

@@ -35,7 +35,8 @@ async def revoke_by_client(conn: asyncpg.Connection, client: ApiClient, record_i
     """Revoke a registered record for an HR system (409 when not registered) and note it in the integrity file."""
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
-        raise Invalid.field("reason", f"must be 1 to {MAX_REASON} characters")
+        raise Invalid.field("reason", f"must be 1 to {MAX_REASON} characters",
+                            *(("required", {}) if not reason else ("too_long", {"max": MAX_REASON})))
     async with conn.transaction():
         found = await conn.fetchrow(q.RECORD_BY_ID, record_uuid(record_id))
         # Outside the client's regions looks the same as not existing.

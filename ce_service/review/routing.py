@@ -22,19 +22,22 @@ async def set_route(conn: asyncpg.Connection, source: str, series: str | None, r
     """Add or replace the rule for (source, series, affiliation, region); records submitted from now on follow it."""
     errors = []
     if source not in SOURCES:
-        errors.append(FieldError("source", f"must be one of {', '.join(SOURCES)}"))
+        errors.append(FieldError("source", f"must be one of {', '.join(SOURCES)}", code="one_of",
+                                 params={"choices": ", ".join(SOURCES)}))
     if series is not None and not await conn.fetchval(q.SERIES_EXISTS, series):
-        errors.append(FieldError("series", f"unknown series code {series!r}"))
+        errors.append(FieldError("series", f"unknown series code {series!r}", code="unknown_series"))
     if affiliation is not None and affiliation not in AFFILIATIONS:
-        errors.append(FieldError("affiliation", f"must be one of {', '.join(AFFILIATIONS)}"))
+        errors.append(FieldError("affiliation", f"must be one of {', '.join(AFFILIATIONS)}", code="one_of",
+                                 params={"choices": ", ".join(AFFILIATIONS)}))
     if region_prefix and (message := region_prefix_error(region_prefix)):
-        errors.append(FieldError("region", message))
+        errors.append(FieldError("region", message, code="bad_region_prefix"))
     kinds = {r["code"] for r in await conn.fetch(q.VERIFIER_KINDS)}
     for step in steps:
         if step not in kinds:
-            errors.append(FieldError("steps", f"{step!r} is not a verifier kind ({', '.join(sorted(kinds))})"))
+            errors.append(FieldError("steps", f"{step!r} is not a verifier kind ({', '.join(sorted(kinds))})",
+                                     code="one_of", params={"choices": ", ".join(sorted(kinds))}))
     if len(set(steps)) != len(steps):
-        errors.append(FieldError("steps", "a verifier kind may appear only once"))
+        errors.append(FieldError("steps", "a verifier kind may appear only once", code="repeated"))
     if errors:
         raise Invalid.of(errors)
     await conn.execute(q.UPSERT_ROUTING_RULE, source, series, region_prefix, steps, note, affiliation)

@@ -18,6 +18,7 @@ from ce_service.auth.limits import KNOWN_DEVICE_SECONDS, SignInPaused
 from ce_service.auth.models import User
 from ce_service.auth.secrets import csrf_token
 from ce_service.errors import PROBLEM_JSON, DomainError, Forbidden, Unauthorized, problem_of
+from ce_service.say import say_all
 from ce_service.web.render import html
 from ce_service.web.texts import ZH
 
@@ -156,7 +157,9 @@ def page_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, SignInRequired):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(login_url(here) if request.method == "GET" else "/login", status_code=303)
-    message = {401: ZH["login_expired"], 403: ZH["forbidden"], 404: ZH["not_found"]}.get(error.status, str(error))
+    message = {401: ZH["login_expired"], 403: ZH["forbidden"], 404: ZH["not_found"]}.get(error.status)
+    if message is None:   # a refusal naming fields is said in Chinese by its codes; the English detail is for machines
+        message = say_all(error.errors) if error.errors else str(error)
     return html("error.html", status_code=error.status, message=message, user=None, csrf="")
 
 

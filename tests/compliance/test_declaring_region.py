@@ -119,7 +119,8 @@ async def test_a_region_limited_client_asks_only_about_its_own_regions(api, db):
                              headers={"Authorization": "Bearer " + token})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "region",
-                                          "message": "is outside the regions this client may act for"}]
+                                          "message": "is outside the regions this client may act for",
+                                          "code": "out_of_scope", "params": {}}]
 
 
 async def test_batch_takes_the_region(api, db, review):

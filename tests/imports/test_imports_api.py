@@ -73,9 +73,10 @@ async def test_upload_progress_report_fix_and_send_again(api, db, pool, unit_rev
     report = await api.get(f"/api/v1/imports/{job['id']}/report")
     assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
     lines = csv_rows(report.content)
-    assert lines[0] == ["行号", "记录编号", "结果", "记录ID", "失败原因"]
+    assert lines[0] == ["行号", "记录编号", "结果", "系统记录号", "失败原因", "技术细节"]
     assert lines[1][:3] == ["2", "DW-1", "已接收"] and lines[1][3]
-    assert lines[10][:3] == ["11", "DW-10", "未通过"] and lines[10][4].startswith("hours:")
+    assert lines[10][:3] == ["11", "DW-10", "未通过"] and lines[10][4] == "学时：须为 0.5 的整数倍"
+    assert lines[10][5].startswith("hours:")   # the API's words stay for systems, last, under 技术细节
 
     rejected = await api.get(f"/api/v1/imports/{job['id']}/report?rejected=true&format=xlsx")
     assert rejected.content.startswith(b"PK")
@@ -121,7 +122,7 @@ async def test_a_unit_imports_only_for_its_people(api, db, pool, unit_reviewer):
     await run_import(pool, job["id"], max_hours=200)
     lines = csv_rows((await api.get(f"/api/v1/imports/{job['id']}/report")).content)
     assert [line[2] for line in lines[1:]] == ["已接收", "未通过"]
-    assert "not in your unit" in lines[2][4]
+    assert lines[2][4] == "身份证号：该人员不在本单位"
 
 
 async def test_hr_imports_people(api, db, pool):
@@ -141,7 +142,7 @@ async def test_hr_imports_people(api, db, pool):
                              " where p.national_id = $1 order by from_year", national_id(1))
     assert [tuple(p) for p in periods] == [(2015, "junior"), (2020, "intermediate")]
     lines = csv_rows((await api.get(f"/api/v1/imports/{job['id']}/report")).content)
-    assert lines[1][2] == "新增人员" and lines[3][2] == "未通过" and "level" in lines[3][4]
+    assert lines[1][2] == "新增人员" and lines[3][2] == "未通过" and lines[3][4] == "第 1 段任职的职称级别：请从列表中选择"
     assert lines[4][2] == "未通过"   # a region outside the reviewer's
 
 

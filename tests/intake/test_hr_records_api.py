@@ -101,7 +101,8 @@ async def test_one_bad_record_never_rejects_the_others(api, db, hr):
     assert statuses["zero"]["errors"][0]["field"] == "hours"
     assert {e["field"] for e in statuses["future"]["errors"]} >= {"year"}
     assert statuses["outside-year"]["errors"][0]["field"] == "completed_on"
-    assert statuses["type"]["errors"][0] == {"field": "hours", "message": "Expected `float`, got `str`"}
+    assert statuses["type"]["errors"][0] == {"field": "hours", "message": "Expected `float`, got `str`",
+                                             "code": "wrong_type", "params": {"expected": "float"}}
     assert "unknown field" in statuses["unknown-field"]["errors"][0]["message"]
     assert statuses["bad-category"]["errors"][0]["field"] == "category"
     assert statuses["wrong-name"]["errors"][0]["field"] == "name"
