@@ -1,7 +1,7 @@
 // The service worker: the app shell from a versioned cache, pages network-first with the last copy kept for offline.
 "use strict";
 
-const VERSION = "2026-11-22.1";
+const VERSION = "2026-12-04.1";   // a new version fetches the shell again (the page script and styles of issue 15)
 const SHELL = `ce-shell-${VERSION}`;
 const PAGES = `ce-pages-${VERSION}`;
 const SHELL_FILES = ["/static/app.css", "/static/app.js", "/static/vendor/htmx.min.js", "/offline",

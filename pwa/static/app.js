@@ -117,6 +117,8 @@ function uploadEvidence(file, token, onProgress, maxBytes) {
 }
 
 const megabytes = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+// A file's size as people read it: "0.9 MB", "35 KB".
+const sizeText = (bytes) => (bytes >= 100 * 1024 ? `${megabytes(bytes)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 // Said by the device before sending, and when the server answers 413: the file's size and the limit.
 function tooLarge(size, maxBytes) {
@@ -280,7 +282,8 @@ function labelOf(field) {
   const name = FIELD_INPUT[field] || field;
   const label = document.querySelector(`label[for="${CSS.escape(name)}"]`)
     || document.querySelector(`[name="${CSS.escape(name)}"]`)?.closest("fieldset")?.querySelector("legend");
-  return label ? label.textContent.trim() : (T.fields[field] || field);
+  // A label's note in brackets ("（选填）", "（建议上传…）") is left out where the field is named in a message.
+  return label ? label.textContent.trim().replace(/（[^（]*）$/, "") : (T.fields[field] || field);
 }
 
 // The API speaks English to machines; say its field messages in the page's words where we know them.
@@ -415,7 +418,7 @@ function markField(form, field, text) {
   note.id = id;
   note.className = "field-error";
   note.textContent = text;
-  if (target.tagName === "FIELDSET") target.append(note); else target.after(note);
+  if (target.tagName === "FIELDSET") target.append(note); else (target.closest(".file-pick") || target).after(note);
   for (const el of invalidMarks(target)) el.setAttribute("aria-invalid", "true");
   target.setAttribute("aria-describedby", [id, ...describedBy(target)].join(" "));
   return target;
@@ -508,7 +511,7 @@ async function loadItemToFix(form) {
   form.course_title?.dispatchEvent(new Event("input"));
   if (item.file) {
     showCertificateState(form, T.certificate_restored.replace("{name}", item.file.name || "")
-      .replace("{size}", megabytes(item.file.size)));
+      .replace("{size}", sizeText(item.file.size)));
   }
   if (item.parked) {   // kept when the session ended: the same record, so the same key
     const note = document.createElement("p");
@@ -558,8 +561,8 @@ async function onCertificateChosen(form) {
     return;
   }
   showCertificateState(form, ready !== file
-    ? T.shrunk.replace("{from}", megabytes(file.size)).replace("{to}", megabytes(ready.size))
-    : T.photo_ready.replace("{name}", file.name).replace("{size}", megabytes(file.size)));
+    ? T.shrunk.replace("{from}", sizeText(file.size)).replace("{to}", sizeText(ready.size))
+    : T.photo_ready.replace("{name}", file.name).replace("{size}", sizeText(file.size)));
 }
 
 function showUpload(form, fraction) {

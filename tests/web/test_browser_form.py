@@ -145,7 +145,7 @@ async def test_one_picker_no_default_category_and_each_error_at_its_field(live_s
         await expect(pickers).to_have_count(1)
         await expect(pickers).to_have_attribute("accept", "image/*,application/pdf")
         assert await pickers.get_attribute("capture") is None
-        label = page.locator("label[for=certificate]")
+        label = page.locator("label", has_text="结业证书")
         await expect(label).to_contain_text("建议上传")
         await expect(label).not_to_contain_text("选填")
         await expect(page.locator("input[name=category]:checked")).to_have_count(0)
