@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -558,8 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (systemd, Docker, kill) and SIGHUP (a closed terminal) end the command as Ctrl-C does: by an exception,
     # so that exit handlers run and the embedded servers this process started are stopped with it. Servers that
     # catch these signals themselves (uvicorn, arq) raise them again when done, which lands here.
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, _exit_on_signal)
+    if threading.current_thread() is threading.main_thread():   # (a command run from a thread, as tests do, cannot)
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, _exit_on_signal)
     try:
         args.run(settings, args)
     except DomainError as exc:

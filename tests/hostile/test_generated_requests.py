@@ -28,7 +28,7 @@ from ce_service.db import init_connection
 from ce_service.settings import load_settings
 from tests.builders import PASSWORD, UNIT, national_id, person, record, user
 from tests.conftest import database_url_for
-from tests.web.test_browser import free_port
+from tests.web.browsing import free_port
 
 
 def _openapi() -> dict:
