@@ -105,8 +105,9 @@ function uploadEvidence(file, token, onProgress, maxBytes) {
         if ((xhr.getResponseHeader("content-type") || "").includes("json")) body = JSON.parse(xhr.responseText);
       } catch { /* not a problem document */ }
       if (xhr.status >= 200 && xhr.status < 300) { resolve(body.evidence_ref); return; }
-      if (xhr.status === 413) {
-        body.errors = [{ field: "certificate", text: tooLarge(file.size, maxBytes) }];
+      if (xhr.status === 413) {   // the limit as the page knows it, else as the server gives it
+        const limit = maxBytes || Number(body.errors?.[0]?.params?.max_bytes) || 0;
+        body.errors = [{ field: "certificate", text: tooLarge(file.size, limit) }];
       } else if (!body.errors && xhr.status !== 401) {
         body.errors = [{ field: "certificate", text: T.statuses[String(xhr.status)] || T.error }];
       }
