@@ -201,8 +201,10 @@ async def sign_in(conn: asyncpg.Connection, redis, username: str, password: str,
     an address the account signed in from lately: the owner still gets in, a botnet gets no further.
     """
     username = username.strip()
-    row = await conn.fetchrow(q.USER_BY_USERNAME, username)
-    if row is None and len(username) == 18:
+    # No account's name holds a NUL (PostgreSQL text cannot): such a guess is a wrong one, counted like any other.
+    possible = "\x00" not in username
+    row = await conn.fetchrow(q.USER_BY_USERNAME, username) if possible else None
+    if row is None and possible and len(username) == 18:
         row = await conn.fetchrow(q.USER_BY_NATIONAL_ID, username.upper())
     counters = SignInCounters.of(_account_key(row, username), address)
     at = int(now().timestamp())

@@ -38,7 +38,9 @@ class ImportForm:
 
 
 def _download(filename: str, content: bytes, fmt: str) -> Response[bytes]:
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    # Names stored before control characters were dropped on upload are made safe here too.
+    filename = "".join(c for c in filename if c.isprintable()) or "import"
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_").replace("\\", "_")
     return Response(content, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"})
 

@@ -119,7 +119,8 @@ async def create_import(conn: asyncpg.Connection, user: User | None, uploader_na
         raise file_too_large("file", len(content), max_bytes)
     if not content:
         raise Invalid.field("file", "is empty", code="file_empty")
-    filename = (filename or "upload").replace("\x00", "")[-255:] or "upload"
+    # A file name ends up in headers and reports: no control characters (a header with one cannot be sent).
+    filename = "".join(c for c in (filename or "upload") if c.isprintable())[-255:] or "upload"
     try:
         await off_loop(first_row, content, kind, timeout=PARSE_SECONDS, pool="upload")   # someone's upload: read apart
     except TableError as exc:

@@ -171,9 +171,10 @@ async def list_platforms(conn: asyncpg.Connection) -> list[PlatformStatus]:
 
 async def platform_status(conn: asyncpg.Connection, name: str) -> PlatformStatus:
     """One platform's status, or 404."""
-    row = await conn.fetchrow(q.ONE, name)
+    # No platform's name holds a NUL (PostgreSQL text cannot): not found, without asking.
+    row = None if "\x00" in name else await conn.fetchrow(q.ONE, name)
     if row is None:
-        raise NotFound(f"No platform named {name}.")
+        raise NotFound(f"No platform named {name!r}.")
     return _status(row)
 
 

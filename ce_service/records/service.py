@@ -85,15 +85,22 @@ async def create_draft(conn: asyncpg.Connection, user: User, data: RecordIn,
             row = await conn.fetchrow(q.BY_CLIENT_KEY, _owner(user), data.client_key)
         else:
             await transitions.created(conn, row["id"], Actor.of_user(user), "draft")
-            # Kept whatever it repeats (a record is never lost), but flagged for the region's reviewers.
-            for other in await same_own_records(conn, row):
-                if other["source"] == "self":
-                    await conn.execute(q.FLAG_DUPLICATE, row["id"], other["id"], DUPLICATE_FLAG)
     out = to_out(row)
     # Said again to a repeated client_key too: the first answer, and its warning, may have been lost.
     warnings = await duplicates_of(conn, user, out)
     return CreatedRecordOut(**msgspec.structs.asdict(out), warnings=warnings), created
 
+
+async def _flag_repeats(conn: asyncpg.Connection, row: Any) -> None:
+    """A submitted record repeating another submitted own record is kept (never lost) but flagged for the region's
+    reviewers. Drafts stay their owner's alone: a pair is flagged only once both have been sent for review."""
+    for other in await same_own_records(conn, row):
+        if other["source"] == "self" and other["status"] in SENT_FOR_REVIEW:
+            await conn.execute(q.FLAG_DUPLICATE, row["id"], other["id"], DUPLICATE_FLAG)
+
+
+# What reviewers may see of a person's own records: everything ever sent to them (never a draft).
+SENT_FOR_REVIEW = frozenset({"submitted", "unit_approved", "registered", "returned"})
 
 # Why an own record repeating another is flagged (the reviewers' list of duplicates shows it).
 DUPLICATE_FLAG = "本人登记了两条课程名称、完成日期和学时都相同的记录，请审核人员核实是否重复登记"
@@ -147,6 +154,8 @@ async def act(conn: asyncpg.Connection, user: User, record_id: str, action: str)
             updated = await transitions.submit(conn, row, Actor.of_user(user))
             if await supersede_if_official(conn, row["id"]):
                 updated = await conn.fetchrow(q.OWN_RECORD, row["id"], _owner(user))
+            else:
+                await _flag_repeats(conn, updated)
         else:
             updated = await transitions.withdraw(conn, row, Actor.of_user(user))
     return to_out(updated)

@@ -171,7 +171,8 @@ async def record(conn: asyncpg.Connection, user: User, record_id: str) -> Review
     """A record in the reviewer's scope with its whole history (404 outside the scope)."""
     kind = await _kind(conn, user)
     row = await conn.fetchrow(q.RECORD, record_uuid(record_id))
-    if row is None or not _in_scope(user, kind, row):
+    # A draft is its owner's alone until it is sent: no reviewer reads it, even in scope.
+    if row is None or row["status"] == "draft" or not _in_scope(user, kind, row):
         raise NotFound("No such record.")
     history = [EventOut(e["at"], e["action"], e["from_status"], e["to_status"], e["actor_name"], e["role"], e["reason"])
                for e in await conn.fetch(q.EVENTS, row["id"])]

@@ -105,12 +105,20 @@ async def approve(request: Request, record_id: str, user: User, db: asyncpg.Conn
     return await _onwards(request, db, user, record_id, "approved")
 
 
+async def _reason(request: Request, needed: str) -> str:
+    """The form's reason: 1 to 1000 characters, without NUL (PostgreSQL text cannot hold it); 422 naming it."""
+    reason = str((await request.form()).get("reason", "")).strip()
+    if "\x00" in reason:
+        raise Invalid.field("reason", "must not contain the NUL character", code="nul_character")
+    if not reason or len(reason) > 1000:
+        raise Invalid.field("reason", ZH[needed])
+    return reason
+
+
 @post("/review/records/{record_id:str}/return", **WRITE)
 async def return_record(request: Request, record_id: str, user: User, db: asyncpg.Connection) -> Response:
     """Send a record back to its owner with a reason, then on to the next one waiting."""
-    reason = str((await request.form()).get("reason", "")).strip()
-    if not reason or len(reason) > 1000:
-        raise Invalid.field("reason", ZH["return_reason_needed"])
+    reason = await _reason(request, "return_reason_needed")
     await review.return_record(db, user, record_id, reason)
     return await _onwards(request, db, user, record_id, "returned")
 
@@ -139,19 +147,17 @@ async def approve_many(request: Request, user: User, db: asyncpg.Connection) -> 
 @get("/review/duplicates", include_in_schema=False)
 async def duplicates(request: Request, db: asyncpg.Connection) -> Response:
     """Open duplicate flags in my region (departments only), with both records and a way to close each."""
-    user = await page_user(request, *REVIEWER_ROLES)
+    user = await page_user(request, *FORM_ROLES)
     offset = _int_or_none(request.query_params.get("offset"), 0, review.MAX_OFFSET) or 0
     page = await review.duplicates(db, user, True, PAGE, offset)
     return html("review_duplicates.html", user=user, csrf=page_csrf(request), page=page, page_size=PAGE,
                 done=request.query_params.get("done"), mask=mask_national_id)
 
 
-@post("/review/duplicates/{flag_id:int}/close", **WRITE)
+@post("/review/duplicates/{flag_id:int}/close", **{**WRITE, "guards": [signed_in(*FORM_ROLES)]})
 async def close_duplicate(request: Request, flag_id: int, user: User, db: asyncpg.Connection) -> Response:
     """Close a duplicate flag with what was decided."""
-    reason = str((await request.form()).get("reason", "")).strip()
-    if not reason or len(reason) > 1000:
-        raise Invalid.field("reason", ZH["dup_close_reason_needed"])
+    reason = await _reason(request, "dup_close_reason_needed")
     await review.close_duplicate(db, user, flag_id, reason)
     return Response("", headers={"HX-Redirect": "/review/duplicates?done=1"})
 

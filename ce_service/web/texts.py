@@ -418,6 +418,7 @@ ZH.update({
     "duplicates_total": "待核实 {n} 条",
     "dup_own": "本人登记的记录",
     "dup_official": "官方记录",
+    "dup_other_own": "本人登记的另一条记录",
     "dup_found_at": "发现时间",
     "dup_close_reason": "核实结论（如：已撤销其中一条，或两条均有效的理由）",
     "dup_close": "核实完毕，关闭",

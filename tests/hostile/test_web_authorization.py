@@ -45,12 +45,16 @@ WEB_ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/review/records/{record_id}/approve"): REVIEWERS,
     ("POST", "/review/records/{record_id}/return"): REVIEWERS,
     ("POST", "/review/approve-many"): REVIEWERS,
+    ("GET", "/review/export.xlsx"): REVIEWERS,
+    ("GET", "/review/duplicates"): DEPARTMENTS,
+    ("POST", "/review/duplicates/{flag_id}/close"): DEPARTMENTS,
     ("GET", "/review/persons/{national_id}/integrity"): REVIEWERS,
     ("POST", "/review/persons/{national_id}/integrity"): DEPARTMENTS,
     ("GET", "/admin"): {"admin"},
     ("POST", "/admin/imports"): {"admin"},
     ("POST", "/admin/platforms/{name}/pull"): {"admin"},
     # The PWA shell: the service worker caches these before anyone signs in.
+    ("GET", "/help"): ANYONE,   # the rules in words and how to install the app: for whoever cannot sign in yet
     ("GET", "/manifest.webmanifest"): ANYONE,
     ("GET", "/sw.js"): ANYONE,
     ("GET", "/offline"): ANYONE,
@@ -71,7 +75,7 @@ WEB_ACCESS: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/schema/swagger"): ANYONE,
 }
 NID = national_id(5)
-FILL = {"national_id": NID, "year": "2024", "action": "submit", "file_path": "app.css", "path": "nope", "name": "nope"}
+FILL = {"national_id": NID, "year": "2024", "action": "submit", "file_path": "app.css", "path": "nope", "name": "nope", "flag_id": "1"}
 SAFE = ("GET", "HEAD")
 # Sign-in and sign-out change who the client is: checked on their own, after every other route.
 SESSION_ROUTES = {("POST", "/login"), ("POST", "/logout")}

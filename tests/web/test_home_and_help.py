@@ -217,6 +217,10 @@ async def test_a_record_logged_twice_is_kept_warned_about_and_flagged_for_review
     # Another course on the same day with the same hours is no duplicate.
     other = await api.post("/api/v1/me/records", json={**body, "course_title": "装配式建筑"}, headers=headers)
     assert other.json()["warnings"] == []
+    # Reviewers hear of the pair once both are sent for review (a draft is its owner's alone).
+    assert await db.fetchval("select count(*) from duplicate_flags") == 0
+    for record_id in (first.json()["id"], again.json()["id"]):
+        assert (await api.post(f"/api/v1/me/records/{record_id}/submit", headers=headers)).status_code == 200
 
     await web_sign_in(api, "zhaomin")
     page = (await api.get(f"/records/{again.json()['id']}")).text
