@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis.exceptions
@@ -43,9 +44,10 @@ class ClientRateLimiter:
     systems from getting answers.
     """
 
-    def __init__(self, redis, default_limit: int) -> None:
+    def __init__(self, redis, default_limit: int, clock: Callable[[], float] = time.time) -> None:
         self.redis = redis
         self.default_limit = default_limit
+        self.clock = clock   # seconds since the epoch; the tests set the second instead of waiting for one
         self._windows: dict[int, _Window] = {}   # client id -> its current second
         self._redis_away_until = 0.0
 
@@ -56,7 +58,7 @@ class ClientRateLimiter:
     async def admit(self, client_id: int, client_limit: int | None) -> None:
         """Count one request of this client, or raise 429 with Retry-After when its second is used up."""
         limit = self.limit_for(client_limit)
-        now = time.time()
+        now = self.clock()
         second = int(now)
         window = self._windows.get(client_id)
         if window is None or window.second != second:
@@ -79,7 +81,7 @@ class ClientRateLimiter:
         except (redis.exceptions.RedisError, OSError) as exc:
             # Unreachable, out of memory, read-only during a failover: count here, try again in a second.
             log.warning("rate limit counted in this process only for 1 s: Redis %s", exc.__class__.__name__)
-            self._redis_away_until = time.time() + 1
+            self._redis_away_until = self.clock() + 1
             self._count_locally(window, client_id, limit)
             return
         granted = min(block, limit - (taken - block))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from redis.asyncio import Redis
@@ -13,9 +12,17 @@ from ce_service.errors import TooManyRequests
 from tests.builders import api_client, national_id, person
 
 
-async def _fresh_second() -> None:
-    """Wait for the start of a second, so a short test stays inside one counting window."""
-    await asyncio.sleep(1.02 - time.time() % 1)
+class Clock:
+    """The limiter's clock, set by the test: a second lasts as long as the test wants, however slow the machine."""
+
+    def __init__(self, at: float = 1_900_000_000.25) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+    def next_second(self) -> None:
+        self.at = float(int(self.at) + 1) + 0.25
 
 
 async def test_a_client_past_its_limit_gets_429_with_retry_after(api, db):
@@ -23,7 +30,7 @@ async def test_a_client_past_its_limit_gets_429_with_retry_after(api, db):
     await db.execute("update api_clients set requests_per_second = 5")
     await person(db, national_id(1))
     headers = {"Authorization": f"Bearer {token}"}
-    await _fresh_second()
+    clock = api.app.state.limiter.clock = Clock()
     answers = [await api.get(f"/api/v1/compliance/{national_id(1)}?from_year=2021&to_year=2022", headers=headers)
                for _ in range(7)]
     codes = [a.status_code for a in answers]
@@ -37,7 +44,7 @@ async def test_a_client_past_its_limit_gets_429_with_retry_after(api, db):
 
     client_id = await db.fetchval("select id from api_clients")
     assert REGISTRY.get_sample_value("ce_client_rate_limited_total", {"client": str(client_id)}) >= 2
-    await asyncio.sleep(1.05)
+    clock.next_second()
     again = await api.get(f"/api/v1/compliance/{national_id(1)}?from_year=2021&to_year=2022", headers=headers)
     assert again.status_code == 200
 
@@ -48,7 +55,7 @@ async def test_clients_are_counted_apart(api, db):
     await db.execute("update api_clients set requests_per_second = 2")
     await person(db, national_id(2))
     url = f"/api/v1/compliance/{national_id(2)}?from_year=2021&to_year=2022"
-    await _fresh_second()
+    api.app.state.limiter.clock = Clock()
     codes = [(await api.get(url, headers={"Authorization": f"Bearer {busy}"})).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert (await api.get(url, headers={"Authorization": f"Bearer {calm}"})).status_code == 200
@@ -76,28 +83,29 @@ async def admitted(limiters: list[ClientRateLimiter], client_id: int, limit: int
 
 
 async def admits_exactly(limiter: ClientRateLimiter, client_id: int, limit: int | None, count: int) -> None:
-    """In a fresh second, `count` requests get in and the next is refused."""
-    await _fresh_second()
-    for _ in range(count):
-        await limiter.admit(client_id, limit)
-    with pytest.raises(TooManyRequests):
-        await limiter.admit(client_id, limit)
+    """In one second, `count` requests get in and the next is refused; in the next second, again."""
+    for _ in range(2):
+        for _ in range(count):
+            await limiter.admit(client_id, limit)
+        with pytest.raises(TooManyRequests):
+            await limiter.admit(client_id, limit)
+        limiter.clock.next_second()
 
 
 async def test_the_limit_holds_across_processes(redis):
     """Two limiters (two API processes) on one Redis admit the limit in all, never more."""
     limit = 200
-    await _fresh_second()
-    admitted_in_all = await admitted([ClientRateLimiter(redis, 1000), ClientRateLimiter(redis, 1000)], 42, limit, 400)
+    clock = Clock()    # two processes, one clock: the same second for both
+    admitted_in_all = await admitted([ClientRateLimiter(redis, 1000, clock), ClientRateLimiter(redis, 1000, clock)],
+                                     42, limit, 400)
     # At most the limit; permits one process took but did not use lapse, at most a block per process.
     assert limit - 2 * block_size(limit) <= admitted_in_all <= limit
 
 
 async def test_concurrent_requests_lose_no_permits(redis):
     """Many requests of one client at once each fetch a block; what they fetched is all used, not dropped."""
-    limiter = ClientRateLimiter(redis, 1000)
+    limiter = ClientRateLimiter(redis, 1000, Clock())
     limit = 1000
-    await _fresh_second()
     outcomes = await asyncio.gather(*(limiter.admit(5, limit) for _ in range(40)), return_exceptions=True)
     at_once = sum(1 for o in outcomes if o is None)
     assert at_once + await admitted([limiter], 5, limit, limit) == limit
@@ -107,22 +115,19 @@ async def test_redis_refusing_writes_is_counted_locally(redis):
     """Out of memory (or read-only in a failover): answers go on, counted in this process."""
     await redis.config_set("maxmemory", "1")
     try:
-        limiter = ClientRateLimiter(redis, 1000)
-        await admits_exactly(limiter, 11, 3, 3)
+        await admits_exactly(ClientRateLimiter(redis, 1000, Clock()), 11, 3, 3)
     finally:
         await redis.config_set("maxmemory", "0")
 
 
 async def test_the_default_limit_applies_to_clients_without_their_own(redis):
-    limiter = ClientRateLimiter(redis, 3)
-    await admits_exactly(limiter, 7, None, 3)
+    await admits_exactly(ClientRateLimiter(redis, 3, Clock()), 7, None, 3)
 
 
 async def test_without_redis_each_process_counts_alone():
     """Redis away: answers go on, each process holding the client to the limit by itself."""
     redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    limiter = ClientRateLimiter(redis, 1000)
-    await admits_exactly(limiter, 9, 4, 4)
+    await admits_exactly(ClientRateLimiter(redis, 1000, Clock()), 9, 4, 4)
     await redis.aclose()
 
 
