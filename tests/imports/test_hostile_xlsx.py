@@ -11,7 +11,7 @@ import pytest
 from ce_service.imports.service import run_import
 from ce_service.imports.tables import MAX_SHARED_STRINGS_BYTES, TableError, check_archive, read_rows, table_bytes
 from tests.builders import national_id, person
-from tests.imports.test_imports_api import HEADER, pool, row, unit_reviewer, upload  # noqa: F401 (fixtures)
+from tests.imports.test_imports_api import HEADER, row, unit_reviewer, upload  # noqa: F401 (unit_reviewer: a fixture)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"

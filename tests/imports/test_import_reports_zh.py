@@ -5,36 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from datetime import date
 
-import asyncpg
-import pytest
 from openpyxl import load_workbook
 
 from ce_service import clock
-from ce_service.db import create_pool
 from ce_service.imports.service import run_import
 from ce_service.imports.tables import table_bytes
 from tests.builders import UNIT, national_id, person, sign_in, user
+from tests.imports.test_imports_api import HEADER, row
 
 YEAR = date.today().year - 1
-HEADER = ["记录编号", "身份证号", "姓名", "年度", "类别", "学时", "课程名称", "课程编号", "完成日期"]
 LATIN = re.compile(r"[a-z]")
-
-
-def row(n: int, **changes) -> list:
-    values = {"external_id": f"DW-{n}", "national_id": national_id(n), "name": f"人员{n}", "year": YEAR,
-              "category": "专业", "hours": 12, "course_title": "建筑结构抗震设计", "course_code": f"C-{n}",
-              "completed_on": f"{YEAR}-05-20", **changes}
-    return list(values.values())
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, 1, 4)
-    yield pool
-    await pool.close()
 
 
 async def upload(api, headers, content: bytes, filename: str, kind: str) -> dict:

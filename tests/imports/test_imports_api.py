@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import date
 
-import asyncpg
 import pytest
 
-from ce_service.db import create_pool
 from ce_service.identity import make_credit_code
 from ce_service.imports.service import run_import
 from ce_service.imports.tables import table_bytes
@@ -25,13 +22,6 @@ def row(n: int, **changes) -> list:
               "category": "专业", "hours": 12, "course_title": "建筑结构抗震设计", "course_code": f"C-{n}",
               "completed_on": f"{YEAR}-05-20", **changes}
     return list(values.values())
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, 1, 4)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import socket
 from datetime import date
 from pathlib import Path
 
+import httpx
 from PIL import Image
 from playwright.async_api import Page
 
@@ -102,3 +103,28 @@ async def count(db, title: str) -> int:
     return await db.fetchval("select count(*) from records where course_title = $1", title)
 
 
+
+
+async def api_session(client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    """Sign in through the API as the phone's script does; the headers a write needs (the cookie stays in client)."""
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+async def submitted(base: str, tmp_path: Path, username: str, titles: tuple[str, ...]) -> list[str]:
+    """Records of `username` with a certificate photo, submitted through the API as the phone does."""
+    photo = certificate_photo(tmp_path / "cert.jpg").read_bytes()
+    ids = []
+    async with httpx.AsyncClient(base_url=base) as client:
+        headers = await api_session(client, username)
+        for title in titles:
+            ref = (await client.post("/api/v1/me/evidence", files={"file": ("cert.jpg", io.BytesIO(photo), "image/jpeg")},
+                                     headers=headers)).json()["evidence_ref"]
+            made = await client.post("/api/v1/me/records", headers=headers, json={
+                "year": YEAR, "category": "professional", "hours": 8, "course_title": title,
+                "completed_on": f"{YEAR}-06-18", "provider": "贵州省专业技术人员继续教育基地", "evidence_ref": ref})
+            assert made.status_code == 201, made.text
+            ids.append(made.json()["id"])
+            assert (await client.post(f"/api/v1/me/records/{ids[-1]}/submit", headers=headers)).status_code == 200
+    return ids

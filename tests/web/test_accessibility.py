@@ -15,15 +15,14 @@ problems of all screens are gathered and listed together in the failure message.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 from playwright.async_api import Page
 
-from tests.builders import PASSWORD, UNIT, national_id, person, record, user
-from tests.web.browsing import DESK, PHONE, YEAR, certificate_photo, shot, sign_in
+from tests.builders import UNIT, national_id, person, record, user
+from tests.web.browsing import DESK, PHONE, YEAR, api_session, shot, sign_in, submitted
 
 AXE = (Path(__file__).parents[2] / "pwa" / "static" / "vendor" / "axe.min.js").read_text("utf-8")
 DESK_800 = {**DESK, "viewport": {"width": 1280, "height": 800}}
@@ -120,12 +119,6 @@ async def visit(browser, base: str, username: str | None, screens: list[tuple[st
     return problems
 
 
-async def api_session(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"X-CSRF-Token": response.json()["csrf_token"]}
-
-
 async def test_every_main_screen_passes_axe_and_non_text_contrast(live_server, browser, db, tmp_path):
     base = live_server
     await db.execute("insert into units (credit_code, name, kind, region) values ($1, '凯里市建筑设计院', 'enterprise',"
@@ -142,20 +135,8 @@ async def test_every_main_screen_passes_axe_and_non_text_contrast(live_server, b
     await db.execute("update records set status_reason = '证书照片不清晰，请重新上传' where id = $1", returned)
 
     # Two submitted records with a certificate photo, one of them approved by the unit (so HR has it).
+    ids = await submitted(base, tmp_path, "liuxiaoyan", ("建筑信息模型（BIM）技术应用", "装配式混凝土结构施工与质量验收"))
     async with httpx.AsyncClient(base_url=base) as client:
-        headers = await api_session(client, "liuxiaoyan")
-        photo = certificate_photo(tmp_path / "cert.jpg").read_bytes()
-        ids = []
-        for title in ("建筑信息模型（BIM）技术应用", "装配式混凝土结构施工与质量验收"):
-            ref = (await client.post("/api/v1/me/evidence", files={"file": ("cert.jpg", io.BytesIO(photo), "image/jpeg")},
-                                     headers=headers)).json()["evidence_ref"]
-            made = await client.post("/api/v1/me/records", headers=headers, json={
-                "year": YEAR, "category": "professional", "hours": 8, "course_title": title,
-                "completed_on": f"{YEAR}-06-18", "provider": "贵州省专业技术人员继续教育基地", "evidence_ref": ref})
-            assert made.status_code == 201, made.text
-            ids.append(made.json()["id"])
-            assert (await client.post(f"/api/v1/me/records/{ids[-1]}/submit", headers=headers)).status_code == 200
-        client.cookies.clear()
         headers = await api_session(client, "unitboss")
         assert (await client.post(f"/api/v1/review/records/{ids[1]}/approve", headers=headers)).status_code == 200
 

@@ -4,39 +4,18 @@ record at 360×740 and 1280×800, and of the duplicates page."""
 
 from __future__ import annotations
 
-import io
 import re
 
-import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.builders import PASSWORD, UNIT, national_id, person, record, user
-from tests.web.browsing import DESK, EXPECT_MS, PHONE, YEAR, certificate_photo, eventually, shot, sign_in
+from tests.builders import UNIT, national_id, person, record, user
+from tests.web.browsing import DESK, EXPECT_MS, PHONE, YEAR, eventually, shot, sign_in, submitted
 from tests.web.test_accessibility import audit
 
 DESK_800 = {**DESK, "viewport": {"width": 1280, "height": 800}}
 UNIT_NAME = "凯里市建筑设计院"
 TITLES = ("建筑信息模型（BIM）技术应用", "装配式混凝土结构施工与质量验收", "工程测量新技术", "绿色建筑评价标准解读")
-
-
-async def submitted(base: str, tmp_path, username: str, titles: tuple[str, ...]) -> list[str]:
-    """Records of `username` with a certificate photo, submitted through the API as the phone does."""
-    photo = certificate_photo(tmp_path / "cert.jpg").read_bytes()
-    ids = []
-    async with httpx.AsyncClient(base_url=base) as client:
-        signed = await client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-        headers = {"X-CSRF-Token": signed.json()["csrf_token"]}
-        for title in titles:
-            ref = (await client.post("/api/v1/me/evidence", files={"file": ("cert.jpg", io.BytesIO(photo), "image/jpeg")},
-                                     headers=headers)).json()["evidence_ref"]
-            made = await client.post("/api/v1/me/records", headers=headers, json={
-                "year": YEAR, "category": "professional", "hours": 8, "course_title": title,
-                "completed_on": f"{YEAR}-06-18", "provider": "贵州省专业技术人员继续教育基地", "evidence_ref": ref})
-            assert made.status_code == 201, made.text
-            ids.append(made.json()["id"])
-            assert (await client.post(f"/api/v1/me/records/{ids[-1]}/submit", headers=headers)).status_code == 200
-    return ids
 
 
 @pytest.fixture
