@@ -272,6 +272,8 @@ ZH.update({
     "items_duplicate": "重复",
     "items_held": "待人员登记",
     "tech_details": "技术细节",
+    # A failed import's reason is stored as the reader said it (for the operator); people read this first.
+    "import_failed_text": "导入未能完成：文件无法读取或读取超时。请检查文件是否为模板格式的 XLSX 或 CSV，再重新上传；如仍失败，请把技术细节发给系统管理员。",
     "progress_mark": "平台进度标记",
     "pulling": "正在拉取",
     "config_name": "配置名称",

@@ -464,3 +464,16 @@ def test_the_display_name_is_set_from_the_command_line(database_url, monkeypatch
     assert "display_name" in capsys.readouterr().err
     assert main(["platforms", "list"]) == 0
     assert "贵州继续教育平台" in capsys.readouterr().out
+
+
+async def test_a_failed_import_is_said_in_chinese_with_the_readers_words_under_details(api, db, redis, zhang, root):
+    token = await sign_in_page(api, root)
+    await api.post("/admin/imports", data={"kind": "records"},
+                   files={"import_file": ("历史学时.xlsx", filled_template("xlsx"), "application/octet-stream")},
+                   headers={"HX-Request": "true", "X-CSRF-Token": token})
+    # As the import job records a file it could not read (ce_service/imports/service.py _run).
+    await db.execute("update imports set status = 'failed', error = 'the file could not be read: BadZipFile'")
+    page = (await api.get("/admin")).text
+    seen = visible(page)
+    assert "导入未能完成" in seen and "失败" in seen and "BadZipFile" not in seen and "could not" not in seen
+    assert "the file could not be read: BadZipFile" in page     # kept for the operator, under 技术细节
