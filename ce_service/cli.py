@@ -544,6 +544,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _exit_on_signal(number: int, frame: Any) -> None:
+    if number != signal.SIGTERM:
+        # SIGHUP is taken as SIGTERM: a running server (uvicorn, arq) stops gracefully on that, where an exception
+        # raised into its event loop could be caught by a task and leave it serving.
+        signal.raise_signal(signal.SIGTERM)
+        return
     raise SystemExit(128 + number)
 
 
