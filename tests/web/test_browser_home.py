@@ -4,6 +4,7 @@ the screenshots of these screens are saved at 360×740 and 1280×800."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
 
@@ -72,6 +73,9 @@ async def test_the_home_puts_returned_drafts_and_the_outbox_first_and_lists_keep
     assert row["height"] < 200, row
     await shot(page, "w2b-01-home-action-phone")
     await phone.set_offline(False)
+    # Back online, the outbox is sent and the home reloads to count it: wait for that before clicking on.
+    await expect(page.locator("#flash")).to_contain_text(re.compile("已同步|未能提交"), timeout=EXPECT_MS)
+    await page.wait_for_load_state("networkidle")
 
     # The fix link opens the form of the returned record.
     await returned.locator("a.row").click()
