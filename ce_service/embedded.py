@@ -293,12 +293,7 @@ def _stop_postgres(pgdata: Path, force: bool) -> str:
     if users and not force:
         return f"PostgreSQL (pid {pid}) in {pgdata}: left running, used by process {', '.join(map(str, users))} (--force stops it)"
     os.kill(pid, signal.SIGINT)   # PostgreSQL's fast shutdown: sessions end, the data is written out cleanly
-    if not _wait_gone(pid):
-        os.kill(pid, signal.SIGKILL)
-        _wait_gone(pid)
-        return f"PostgreSQL (pid {pid}) in {pgdata}: killed (it did not stop within {STOP_WAIT_SECONDS} s)"
-    (pgdata / HANDLES_FILE).unlink(missing_ok=True)
-    return f"PostgreSQL (pid {pid}) in {pgdata}: stopped"
+    return _ended(pid, f"PostgreSQL (pid {pid}) in {pgdata}", pgdata / HANDLES_FILE)
 
 
 def _stop_redis(data_dir: Path, force: bool) -> str:
@@ -317,12 +312,17 @@ def _stop_redis(data_dir: Path, force: bool) -> str:
     if users and not force:
         return f"Redis (pid {pid}) for {where}: left running, used by process {', '.join(map(str, users))} (--force stops it)"
     _shut_down(redis.Redis(unix_socket_path=settings.get("unixsocket") or "", socket_timeout=5), pid)
+    return _ended(pid, f"Redis (pid {pid}) for {where}", data_dir / REDIS_SETTINGS)
+
+
+def _ended(pid: int, server: str, record: Path) -> str:
+    """After asking a server to stop: wait for it (killing it past STOP_WAIT_SECONDS), forget its record, say so."""
     if not _wait_gone(pid):
         os.kill(pid, signal.SIGKILL)
         _wait_gone(pid)
-        return f"Redis (pid {pid}) for {where}: killed (it did not stop within {STOP_WAIT_SECONDS} s)"
-    (data_dir / REDIS_SETTINGS).unlink(missing_ok=True)
-    return f"Redis (pid {pid}) for {where}: stopped"
+        return f"{server}: killed (it did not stop within {STOP_WAIT_SECONDS} s)"
+    record.unlink(missing_ok=True)
+    return f"{server}: stopped"
 
 
 def _wait_gone(pid: int) -> bool:
